@@ -1,0 +1,151 @@
+// The plain, JSON-serialisable data that flows between stages: the analysis.json contract.
+import type { Rational } from './rational.js';
+
+/** One audio stream of the source, as ffprobe reports it. */
+export interface AudioStreamInfo {
+  readonly index: number;
+  readonly codec: string;
+  readonly channels: number;
+  readonly sampleRate: number;
+  readonly language?: string;
+}
+
+export type FieldOrder = 'progressive' | 'tt' | 'bb' | 'tb' | 'bt' | 'unknown';
+
+/** Where the source's start timecode came from. */
+export type TimecodeSource = 'format-tag' | 'stream-tag' | 'tmcd' | 'none';
+
+/** What the pipeline assumes about a file: the result of probing it. */
+export interface MediaInfo {
+  readonly path: string;
+  readonly name: string;
+  readonly sizeBytes: number;
+  readonly container: string;
+  readonly videoStreamIndex: number;
+  readonly codec: string;
+  readonly pixelFormat: string;
+  /** The rate frames are counted and timecoded at (the stream's nominal rate). */
+  readonly fps: Rational;
+  /** Average rate over the file (frames / duration), which differs from `fps` for VFR input. */
+  readonly averageFps: Rational;
+  readonly variableFrameRate: boolean;
+  /** Timecode is written drop-frame (29.97 / 59.94 with a `;` start timecode or none). */
+  readonly dropFrame: boolean;
+  /** Frames in the video stream (packets counted by ffprobe; the decode counts exactly). */
+  readonly frameCount: number;
+  readonly durationSeconds: number;
+  /** The source's own start timecode, `00:00:00:00` when it has none. */
+  readonly startTimecode: string;
+  readonly startTimecodeSource: TimecodeSource;
+  /** Coded size of the video stream. */
+  readonly width: number;
+  readonly height: number;
+  readonly sampleAspectRatio: Rational;
+  readonly displayAspectRatio: Rational;
+  /** Clockwise display rotation in degrees (0, 90, 180, 270). */
+  readonly rotation: number;
+  /** Size the picture is shown at: rotation and sample aspect applied. */
+  readonly displayWidth: number;
+  readonly displayHeight: number;
+  readonly fieldOrder: FieldOrder;
+  readonly audioStreams: readonly AudioStreamInfo[];
+}
+
+/** Kinds of boundary between shots. */
+export type TransitionType = 'cut' | 'dissolve' | 'fade-in' | 'fade-out' | 'fade-through' | 'wipe';
+export type GradualTransitionType = Exclude<TransitionType, 'cut'>;
+
+/** A hard cut: `frame` is the first frame of the new shot. */
+export interface CutTransition {
+  readonly type: 'cut';
+  readonly frame: number;
+  readonly confidence: number;
+}
+
+/** A gradual transition from its first to its last frame (both inclusive). */
+export interface GradualTransition {
+  readonly type: GradualTransitionType;
+  readonly startFrame: number;
+  readonly endFrame: number;
+  readonly confidence: number;
+  /** For fades: the colour faded from or to. */
+  readonly color?: 'black' | 'white';
+}
+
+export type Transition = CutTransition | GradualTransition;
+
+/** How a shot begins: the start of the file, a cut, or the gradual transition it spans. */
+export type ShotTransition =
+  | { readonly type: 'start' }
+  | { readonly type: 'cut' }
+  | { readonly type: GradualTransitionType; readonly startFrame: number; readonly endFrame: number };
+
+export interface CharacterAppearance {
+  readonly name: string;
+  readonly confidence: number;
+  readonly seconds: number;
+}
+
+/** A shot: frames `[startFrame, endFrame)`. */
+export interface Shot {
+  readonly index: number;
+  readonly startFrame: number;
+  readonly endFrame: number;
+  readonly transition: ShotTransition;
+  readonly keyframe: { readonly frame: number; readonly image: string };
+  readonly labels: Readonly<Record<string, number>>;
+  readonly characters: readonly CharacterAppearance[];
+  readonly scale: string | null;
+}
+
+/** A run of frames `[startFrame, endFrame)` carrying one label. */
+export interface Segment {
+  readonly startFrame: number;
+  readonly endFrame: number;
+  readonly label: string;
+  readonly confidence: number;
+}
+
+export type KeyframeReason = 'representative' | 'label-change';
+
+export interface Keyframe {
+  readonly frame: number;
+  readonly reason: KeyframeReason;
+  readonly shot: number;
+}
+
+export interface ClassifierInfo {
+  readonly model: string | null;
+  readonly backend: string | null;
+  readonly classes: readonly string[];
+}
+
+/** The `source` block of analysis.json. */
+export interface SourceInfo {
+  readonly path: string;
+  readonly name: string;
+  readonly fps: Rational;
+  readonly dropFrame: boolean;
+  readonly frameCount: number;
+  readonly durationSeconds: number;
+  readonly startTimecode: string;
+  readonly width: number;
+  readonly height: number;
+  readonly variableFrameRate: boolean;
+  /** For variable-frame-rate sources only: presentation time of every decoded frame, in seconds. */
+  readonly frameTimesSeconds?: readonly number[];
+}
+
+/** analysis.json, version 1 (PRODUCT.md section 4). */
+export interface AnalysisResult {
+  readonly version: 1;
+  readonly source: SourceInfo;
+  readonly transitions: readonly Transition[];
+  readonly shots: readonly Shot[];
+  readonly segments: readonly Segment[];
+  readonly keyframes: readonly Keyframe[];
+  readonly classifier: ClassifierInfo;
+  readonly timing: { readonly seconds: number; readonly framesPerSecond: number };
+  /** Settings that change results, so a result can be reproduced. */
+  readonly settings: Readonly<Record<string, unknown>>;
+}
