@@ -1,0 +1,187 @@
+// The whole pipeline for one file, in-process: probe, one decode, detect, keyframes, export.
+import { createWriteStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { asRoughcutError, RoughcutError } from './core/errors.js';
+import { silentLogger, type Logger } from './core/logger.js';
+import type { ProgressCallback } from './core/progress.js';
+import { framesToSeconds, secondsToFrames, toNumber } from './core/rational.js';
+import { defaultSettings, type AnalysisSettings } from './core/settings.js';
+import type { AnalysisResult, Keyframe, MediaInfo, Shot, Transition } from './core/types.js';
+import { renderEdl } from './export/edl.js';
+import { renderReportHtml } from './export/report-html.js';
+import { analysisSize, decodeFrames } from './frames/decode.js';
+import { keyframeFileName, renderKeyframeJpeg } from './frames/keyframe-images.js';
+import { probeMedia } from './ingest/probe.js';
+import { validateInput } from './ingest/validate.js';
+import { createBoundaryDetector } from './keyframes/boundaries.js';
+import { FrameFeatureStore } from './keyframes/frame-features.js';
+import { pickKeyframe } from './keyframes/keyframe-picker.js';
+import { buildShots } from './keyframes/shots.js';
+
+export interface AnalyzeOptions {
+  /** Folder the outputs of this file go to; created, and replaced whole when the run succeeds. */
+  readonly outDir: string;
+  readonly settings?: Partial<AnalysisSettings>;
+  /** Also write per-frame detector scores to `scores.csv`. */
+  readonly writeScores?: boolean;
+  /** A probe result to reuse instead of probing again. */
+  readonly media?: MediaInfo;
+  readonly onProgress?: ProgressCallback;
+  readonly signal?: AbortSignal;
+  readonly logger?: Logger;
+}
+
+/** What one analysis produced: the result and the paths written. */
+export interface AnalyzeOutput {
+  readonly analysis: AnalysisResult;
+  readonly outDir: string;
+  readonly files: { readonly analysis: string; readonly edl: string; readonly report: string; readonly keyframes: string; readonly scores?: string };
+}
+
+/** Progress is reported every this many frames. */
+const PROGRESS_EVERY = 25;
+
+/**
+ * Analyses one video file end to end and writes analysis.json, `<name>.edl`, keyframes/ and
+ * report.html into `options.outDir`. Everything is written into a hidden staging folder beside
+ * it and renamed into place at the end, so a failed or cancelled run leaves no partial output.
+ */
+export async function analyzeFile(filePath: string, options: AnalyzeOptions): Promise<AnalyzeOutput> {
+  const logger = options.logger ?? silentLogger;
+  const settings: AnalysisSettings = { ...defaultSettings(), ...options.settings };
+  const started = performance.now();
+  const name = path.basename(filePath);
+  options.onProgress?.({ file: filePath, stage: 'probe', done: 0, total: 1 });
+  const media = options.media ?? (await validateInput(filePath), await probeMedia(filePath, { signal: options.signal }));
+  options.onProgress?.({ file: filePath, stage: 'probe', done: 1, total: 1 });
+  logger.info('probed', { file: filePath, fps: `${media.fps.num}/${media.fps.den}`, frames: media.frameCount, vfr: media.variableFrameRate });
+
+  const outDir = path.resolve(options.outDir);
+  await fs.mkdir(path.dirname(outDir), { recursive: true });
+  const staging = await fs.mkdtemp(path.join(path.dirname(outDir), `.${path.basename(outDir)}.partial-`));
+  try {
+    const size = analysisSize(media.displayWidth, media.displayHeight, settings.analysisWidth);
+    const minShotFrames = Math.max(1, secondsToFrames(settings.minShotSeconds, media.fps));
+    const detector = createBoundaryDetector(
+      { fps: media.fps, width: size.width, height: size.height, minShotFrames },
+      settings.detectors === 'default' ? {} : { detectors: settings.detectors.split(',').map((d) => d.trim()).filter(Boolean) },
+    );
+    const features = new FrameFeatureStore(size.width, size.height);
+    const scores = options.writeScores ? createWriteStream(path.join(staging, 'scores.csv')) : undefined;
+    let scoreColumns: string[] | undefined;
+    const transitions: Transition[] = [];
+    const frameTimes: number[] = [];
+    let frameCount = 0;
+
+    for await (const decoded of decodeFrames(filePath, { outputs: [{ name: 'analysis', ...size }], signal: options.signal })) {
+      const frame = decoded.frames.analysis!;
+      transitions.push(...detector.push(frame));
+      features.add(frame);
+      frameTimes.push(decoded.ptsSeconds);
+      if (scores) {
+        const row = detector.lastScores();
+        scoreColumns ??= Object.keys(row);
+        if (frame.index === 0) scores.write(`frame,pts_seconds,${scoreColumns.join(',')}\n`);
+        if (!scores.write(`${frame.index},${decoded.ptsSeconds.toFixed(6)},${scoreColumns.map((c) => formatScore(row[c])).join(',')}\n`)) {
+          await new Promise<void>((resolve) => scores.once('drain', () => resolve()));
+        }
+      }
+      frameCount += 1;
+      if (frameCount % PROGRESS_EVERY === 0) {
+        options.onProgress?.({ file: filePath, stage: 'decode', done: frameCount, total: Math.max(media.frameCount, frameCount) });
+      }
+    }
+    transitions.push(...detector.flush());
+    if (scores) await new Promise<void>((resolve, reject) => scores.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    options.onProgress?.({ file: filePath, stage: 'detect', done: frameCount, total: frameCount });
+    if (frameCount < media.frameCount * 0.98) {
+      logger.warn('fewer frames decoded than the container lists; the file may be truncated', { file: filePath, decoded: frameCount, listed: media.frameCount });
+    }
+
+    const spans = buildShots(transitions, frameCount);
+    const keyframeDir = path.join(staging, 'keyframes');
+    await fs.mkdir(keyframeDir);
+    const frameSeconds = 1 / toNumber(media.fps);
+    const shots: Shot[] = [];
+    const keyframes: Keyframe[] = [];
+    for (const [index, span] of spans.entries()) {
+      if (options.signal?.aborted) throw new RoughcutError('ABORTED', `${filePath}: analysis cancelled.`, { file: filePath });
+      const frame = pickKeyframe(features, span.clean);
+      const image = `keyframes/${keyframeFileName(frame)}`;
+      const jpeg = await renderKeyframeJpeg(filePath, frameTimes[frame] ?? framesToSeconds(frame, media.fps), frameSeconds,
+        { width: media.displayWidth, height: media.displayHeight }, { maxWidth: settings.keyframeWidth, signal: options.signal });
+      await fs.writeFile(path.join(staging, image), jpeg);
+      shots.push({ index, startFrame: span.startFrame, endFrame: span.endFrame, transition: span.transition,
+        keyframe: { frame, image }, labels: {}, characters: [], scale: null });
+      keyframes.push({ frame, reason: 'representative', shot: index });
+      options.onProgress?.({ file: filePath, stage: 'keyframes', done: index + 1, total: spans.length });
+    }
+
+    const seconds = (performance.now() - started) / 1000;
+    const analysis: AnalysisResult = {
+      version: 1,
+      source: {
+        path: path.resolve(filePath), name, fps: media.fps, dropFrame: media.dropFrame, frameCount,
+        durationSeconds: media.variableFrameRate ? (frameTimes[frameCount - 1] ?? 0) + frameSeconds : framesToSeconds(frameCount, media.fps),
+        startTimecode: media.startTimecode, width: media.width, height: media.height,
+        variableFrameRate: media.variableFrameRate,
+        ...(media.variableFrameRate ? { frameTimesSeconds: frameTimes.map((t) => Math.round(t * 1e6) / 1e6) } : {}),
+      },
+      transitions,
+      shots,
+      segments: [],
+      keyframes,
+      classifier: { model: null, backend: null, classes: [] },
+      timing: { seconds: round3(seconds), framesPerSecond: round3(frameCount / seconds) },
+      settings: { ...settings, minShotFrames },
+    };
+
+    const edlName = `${path.parse(name).name}.edl`;
+    await fs.writeFile(path.join(staging, 'analysis.json'), `${JSON.stringify(analysis, null, 2)}\n`);
+    await fs.writeFile(path.join(staging, edlName), renderEdl(analysis, {
+      profile: settings.edlProfile, transitions: settings.edlTransitions, reel: settings.reel, recordStart: settings.recordStart,
+    }));
+    await fs.writeFile(path.join(staging, 'report.html'), renderReportHtml(analysis));
+    options.onProgress?.({ file: filePath, stage: 'export', done: 1, total: 1 });
+
+    await replaceDirectory(staging, outDir);
+    return {
+      analysis,
+      outDir,
+      files: {
+        analysis: path.join(outDir, 'analysis.json'), edl: path.join(outDir, edlName), report: path.join(outDir, 'report.html'),
+        keyframes: path.join(outDir, 'keyframes'), ...(options.writeScores ? { scores: path.join(outDir, 'scores.csv') } : {}),
+      },
+    };
+  } catch (error) {
+    await fs.rm(staging, { recursive: true, force: true });
+    throw asRoughcutError(error, filePath);
+  }
+}
+
+/** Moves a finished staging folder to `target`, replacing an earlier result only once the new one is whole. */
+async function replaceDirectory(staging: string, target: string): Promise<void> {
+  const old = `${staging}.old`;
+  let hadOld = false;
+  try {
+    await fs.rename(target, old);
+    hadOld = true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  try {
+    await fs.rename(staging, target);
+  } catch (error) {
+    if (hadOld) await fs.rename(old, target);
+    throw new RoughcutError('OUTPUT_FAILED', `${target}: could not write the results (${(error as Error).message}); check the folder's permissions.`, { cause: error });
+  }
+  if (hadOld) await fs.rm(old, { recursive: true, force: true });
+}
+
+function formatScore(value: number | undefined): string {
+  return value === undefined || !Number.isFinite(value) ? '' : String(Math.round(value * 1e5) / 1e5);
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,184 @@
+// The single decode pass: one ffmpeg process streams raw RGB frames over pipes, one pipe per consumer size.
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { RoughcutError } from '../core/errors.js';
+import type { RgbFrame } from './frame.js';
+
+/** One consumer's frame size. Frames arrive as packed RGB24. */
+export interface FrameOutput {
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface DecodeOptions {
+  /** The sizes to deliver; each becomes one pipe out of the same ffmpeg process. */
+  readonly outputs: readonly FrameOutput[];
+  readonly signal?: AbortSignal;
+  /**
+   * Skip the H.264/HEVC in-loop deblocking filter. Decoding gets markedly faster and the
+   * blocking it leaves is invisible at analysis sizes; never use it for images people see.
+   * Default true.
+   */
+  readonly fastDecode?: boolean;
+  /** ffmpeg binary; default `ffmpeg` on PATH. */
+  readonly ffmpegPath?: string;
+}
+
+/** One decoded frame, delivered at every requested size. */
+export interface DecodedFrame {
+  readonly index: number;
+  readonly ptsSeconds: number;
+  readonly frames: Readonly<Record<string, RgbFrame>>;
+}
+
+const STDERR_TAIL_BYTES = 4000;
+const SHOWINFO = /\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:\s*(-?[\d.e+-]+)/;
+
+/** Reads fixed-size records from a byte stream in paused mode, so ffmpeg blocks when we fall behind. */
+class RecordReader {
+  private ended = false;
+  private waiters: (() => void)[] = [];
+
+  constructor(private readonly stream: Readable, private readonly size: number) {
+    stream.on('readable', () => this.wake());
+    stream.on('end', () => { this.ended = true; this.wake(); });
+    stream.on('close', () => { this.ended = true; this.wake(); });
+    stream.on('error', () => { this.ended = true; this.wake(); });
+  }
+
+  private wake(): void {
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const w of waiting) w();
+  }
+
+  /** The next record, or null at the end of the stream (a trailing partial record is dropped). */
+  async read(): Promise<Uint8Array | null> {
+    for (;;) {
+      const chunk = this.stream.read(this.size) as Buffer | null;
+      if (chunk !== null) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      if (this.ended || this.stream.readableEnded) return null;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+}
+
+/** Builds the ffmpeg arguments for one decode of `filePath` into the given outputs. */
+export function decodeArguments(filePath: string, outputs: readonly FrameOutput[], fastDecode: boolean): string[] {
+  if (outputs.length === 0) throw new RangeError('decode needs at least one output size');
+  const labels = outputs.map((_, i) => `[s${i}]`);
+  const split = outputs.length > 1 ? `[0:v:0]split=${outputs.length}${labels.join('')};` : '';
+  const chains = outputs.map((o, i) => {
+    const input = outputs.length > 1 ? labels[i] : '[0:v:0]';
+    // showinfo runs on the first (smallest) output only: it checksums every frame it sees.
+    const info = i === 0 ? ',showinfo' : '';
+    return `${input}scale=${o.width}:${o.height}:flags=area,setsar=1,format=rgb24${info}[o${i}]`;
+  });
+  const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info'];
+  if (fastDecode) args.push('-skip_loop_filter', 'all');
+  args.push('-i', filePath, '-filter_complex', split + chains.join(';'));
+  outputs.forEach((_, i) => {
+    // passthrough: every decoded frame exactly once, no duplication or dropping by rate logic.
+    args.push('-map', `[o${i}]`, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', `pipe:${i === 0 ? 1 : i + 2}`);
+  });
+  return args;
+}
+
+/**
+ * Decodes the first video stream of `filePath` once and yields every frame, in presentation
+ * order, at each requested size. Memory is bounded by the pipes: ffmpeg waits while the consumer
+ * works. Throws RoughcutError('DECODE_FAILED') with ffmpeg's stderr tail when ffmpeg fails.
+ */
+export async function* decodeFrames(filePath: string, options: DecodeOptions): AsyncGenerator<DecodedFrame> {
+  const { outputs, signal } = options;
+  const args = decodeArguments(safePath(filePath), outputs, options.fastDecode ?? true);
+  const stdio: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe', ...outputs.slice(1).map(() => 'pipe' as const)];
+  const child = spawn(options.ffmpegPath ?? 'ffmpeg', args, { stdio });
+  let spawnError: Error | undefined;
+  child.on('error', (e) => { spawnError = e; });
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+
+  const pts: number[] = [];
+  let ptsWaiter: (() => void) | undefined;
+  let stderrTail = '';
+  let stderrEnded = false;
+  let partial = '';
+  const stderr = child.stdio[2] as Readable;
+  stderr.setEncoding('utf8');
+  stderr.on('data', (text: string) => {
+    stderrTail = (stderrTail + text).slice(-STDERR_TAIL_BYTES * 4);
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = SHOWINFO.exec(line);
+      if (m) pts.push(Number(m[3]));
+    }
+    ptsWaiter?.();
+  });
+  stderr.on('end', () => { stderrEnded = true; ptsWaiter?.(); });
+
+  const readers = outputs.map((o, i) => new RecordReader(child.stdio[i === 0 ? 1 : i + 2] as Readable, o.width * o.height * 3));
+  const onAbort = (): void => { child.kill('SIGKILL'); };
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  let index = 0;
+  let firstPts: number | undefined;
+  try {
+    for (;;) {
+      if (signal?.aborted) throw new RoughcutError('ABORTED', `${filePath}: analysis cancelled.`, { file: filePath });
+      const records = await Promise.all(readers.map((r) => r.read()));
+      if (records.some((r) => r === null)) break;
+      while (pts.length <= index && !stderrEnded) {
+        await new Promise<void>((resolve) => { ptsWaiter = resolve; });
+        ptsWaiter = undefined;
+      }
+      const rawPts = pts[index] ?? (firstPts ?? 0) + index * (pts.length > 1 ? (pts[pts.length - 1]! - pts[0]!) / (pts.length - 1) : 0);
+      firstPts ??= rawPts;
+      const ptsSeconds = rawPts - firstPts;
+      const frames: Record<string, RgbFrame> = {};
+      outputs.forEach((o, i) => {
+        frames[o.name] = { index, ptsSeconds, width: o.width, height: o.height, data: records[i]! };
+      });
+      yield { index, ptsSeconds, frames };
+      index += 1;
+    }
+    const code = await exit;
+    if (signal?.aborted) throw new RoughcutError('ABORTED', `${filePath}: analysis cancelled.`, { file: filePath });
+    if (spawnError) {
+      throw new RoughcutError('FFMPEG_MISSING', `${filePath}: could not run ffmpeg (${spawnError.message}); install it with "apt-get install ffmpeg".`, { file: filePath, cause: spawnError });
+    }
+    if (code !== 0) {
+      throw new RoughcutError('DECODE_FAILED', `${filePath}: ffmpeg failed to decode the video (exit ${code}): ${lastErrorLine(stderrTail)}`,
+        { file: filePath, retryable: code === null, stderr: stderrTail.slice(-STDERR_TAIL_BYTES) });
+    }
+    if (index === 0) {
+      throw new RoughcutError('DECODE_FAILED', `${filePath}: ffmpeg decoded no video frames; the file may be damaged. ${lastErrorLine(stderrTail)}`,
+        { file: filePath, stderr: stderrTail.slice(-STDERR_TAIL_BYTES) });
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exit;
+    }
+  }
+}
+
+/** Decode warnings ffmpeg printed (corrupt data, missing references), for a truncated-file check. */
+function lastErrorLine(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !SHOWINFO.test(l));
+  return lines.slice(-1)[0] ?? '';
+}
+
+/** A path ffmpeg cannot mistake for an option or a protocol (`-clip.mp4`, `a:b.mp4`). */
+export function safePath(filePath: string): string {
+  if (filePath.startsWith('/')) return filePath;
+  return `file:${filePath.startsWith('-') ? './' : ''}${filePath}`;
+}
+
+/** The analysis frame size for a display size: `width` wide, height from the display aspect, both even. */
+export function analysisSize(displayWidth: number, displayHeight: number, width = 160): { width: number; height: number } {
+  const height = Math.max(2, Math.round((width * displayHeight) / displayWidth / 2) * 2);
+  return { width, height };
+}
