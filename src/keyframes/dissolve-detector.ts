@@ -1,0 +1,182 @@
+// Dissolves (and other mixes): a frame that is a linear blend of two different shots either side of it.
+import { toNumber } from '../core/rational.js';
+import type { GradualTransition, Transition } from '../core/types.js';
+import type { RgbFrame } from '../frames/frame.js';
+import type { DetectorContext, FrameScores, ShotDetector } from './detector.js';
+import { StatsRing, type FrameStats } from './frame-stats.js';
+
+/** Tuning of {@link createDissolveDetector}; the defaults suit broadcast footage. */
+export interface DissolveOptions {
+  /** Half-widths of the tested windows, in seconds. Default [0.15, 0.3, 0.5, 0.8]. */
+  readonly scalesSeconds?: readonly number[];
+  /** Share of the better end frame's error the blend must remove. Default 0.6. */
+  readonly minMixGain?: number;
+  /** The two ends must correlate less than this (they are different shots). Default 0.6. */
+  readonly maxEndCorrelation?: number;
+  /** Minimum RMS luma difference between the ends, 0-255. Default 10. */
+  readonly minEndDifference?: number;
+}
+
+/** The linear-mix test of frame M against ends A and B. */
+interface MixTest {
+  alpha: number;
+  gain: number;
+  correlation: number;
+  rms: number;
+}
+
+interface Candidate {
+  readonly startFrame: number;
+  readonly endFrame: number;
+  readonly strength: number;
+  readonly gain: number;
+  readonly lastSeen: number;
+}
+
+/**
+ * Least-squares fit `M ≈ α·A + (1-α)·B` over the decimated luma planes. `gain` is how much of
+ * the error of the better single end (α = 0 or 1) the blend removes: near 1 inside a dissolve,
+ * near 0 across a cut (M equals one end) and low for motion (a blend of two displaced pictures
+ * is a double exposure, not the sharp picture between them).
+ */
+function mixTest(a: FrameStats, m: FrameStats, b: FrameStats, out: MixTest): MixTest {
+  const la = a.luma;
+  const lm = m.luma;
+  const lb = b.luma;
+  let sAB = 0;
+  let sMBAB = 0;
+  let sMB = 0;
+  let sumA = 0;
+  let sumB = 0;
+  let sAA = 0;
+  let sBB = 0;
+  let sAxB = 0;
+  for (let k = 0; k < la.length; k++) {
+    const av = la[k]!;
+    const bv = lb[k]!;
+    const ab = av - bv;
+    const mb = lm[k]! - bv;
+    sAB += ab * ab;
+    sMBAB += mb * ab;
+    sMB += mb * mb;
+    sumA += av;
+    sumB += bv;
+    sAA += av * av;
+    sBB += bv * bv;
+    sAxB += av * bv;
+  }
+  const n = la.length;
+  out.rms = Math.sqrt(sAB / n);
+  out.alpha = sAB > 0 ? sMBAB / sAB : 0;
+  const errorB = sMB;
+  const errorA = sMB - 2 * sMBAB + sAB;
+  const errorMix = sAB > 0 ? Math.max(0, sMB - (sMBAB * sMBAB) / sAB) : sMB;
+  const best = Math.min(errorA, errorB);
+  out.gain = best > 0 ? 1 - errorMix / best : 0;
+  const varA = sAA / n - (sumA / n) ** 2;
+  const varB = sBB / n - (sumB / n) ** 2;
+  const cov = sAxB / n - (sumA / n) * (sumB / n);
+  // A flat end (black in a fade) has no correlation with anything.
+  out.correlation = varA > 4 && varB > 4 ? cov / Math.sqrt(varA * varB) : 0;
+  return out;
+}
+
+/**
+ * Creates the dissolve detector. For each new frame t and each half-width w it tests whether
+ * frame t-w is a blend of frames t-2w and t that are different shots (low correlation); the
+ * extent comes from the blend factor of every frame between the ends, so it is exact for still
+ * content. Candidates that overlap are grouped into one event. Memory is one ring of small luma
+ * planes of the longest window.
+ */
+export function createDissolveDetector(context: DetectorContext, options: DissolveOptions = {}): ShotDetector {
+  const fps = toNumber(context.fps);
+  const scales = [...new Set((options.scalesSeconds ?? [0.15, 0.3, 0.5, 0.8]).map((s) => Math.max(2, Math.round(s * fps))))].sort((a, b) => a - b);
+  const maxScale = scales[scales.length - 1]!;
+  const minGain = options.minMixGain ?? 0.6;
+  const maxCorrelation = options.maxEndCorrelation ?? 0.6;
+  const minRms = options.minEndDifference ?? 10;
+  const ring = new StatsRing(2 * maxScale + 2, context.width, context.height, 2);
+  const test: MixTest = { alpha: 0, gain: 0, correlation: 0, rms: 0 };
+  const probe: MixTest = { alpha: 0, gain: 0, correlation: 0, rms: 0 };
+  let group: Candidate | undefined;
+  let newest = -1;
+  let scores: Record<string, number> = {};
+
+  /** First and last frame between a and b whose blend factor has left the ends. */
+  const extent = (ai: number, bi: number): [number, number] => {
+    const a = ring.get(ai)!;
+    const b = ring.get(bi)!;
+    let start = bi;
+    let end = ai;
+    for (let j = ai + 1; j < bi; j++) {
+      mixTest(a, ring.get(j)!, b, probe);
+      if (probe.alpha < 0.95 && j < start) start = j;
+      if (probe.alpha > 0.05) end = j;
+    }
+    return start <= end ? [start, end] : [ai + 1, bi - 1];
+  };
+
+  const emit = (c: Candidate): GradualTransition => ({
+    type: 'dissolve', startFrame: c.startFrame, endFrame: c.endFrame,
+    confidence: Math.round(Math.min(1, Math.max(0, c.gain)) * 1000) / 1000,
+  });
+
+  /** Tests frame m against ends ai and bi; joins a passing result to the open group. */
+  const consider = (ai: number, mi: number, bi: number, out: Transition[]): MixTest | undefined => {
+    const a = ring.get(ai);
+    const m = ring.get(mi);
+    const b = ring.get(bi);
+    if (!a || !m || !b) return undefined;
+    mixTest(a, m, b, test);
+    if (test.gain < minGain || test.alpha < 0.2 || test.alpha > 0.8 || test.correlation > maxCorrelation || test.rms < minRms) return test;
+    const [startFrame, endFrame] = extent(ai, bi);
+    const strength = test.gain * Math.min(1, test.rms / 40);
+    if (group && startFrame <= group.endFrame + 1) {
+      const better = strength > group.strength;
+      group = {
+        startFrame: better ? startFrame : group.startFrame, endFrame: better ? endFrame : group.endFrame,
+        strength: Math.max(strength, group.strength), gain: Math.max(test.gain, group.gain), lastSeen: bi,
+      };
+    } else {
+      if (group) out.push(emit(group));
+      group = { startFrame, endFrame, strength, gain: test.gain, lastSeen: bi };
+    }
+    return test;
+  };
+
+  return {
+    name: 'dissolve',
+    latencyFrames: 3 * maxScale + 2,
+    push(frame: RgbFrame): Transition[] {
+      ring.add(frame);
+      newest = frame.index;
+      const out: Transition[] = [];
+      let bestGain = 0;
+      let bestAlpha = 0;
+      for (const w of scales) {
+        const r = consider(newest - 2 * w, newest - w, newest, out);
+        if (r && r.alpha > 0.2 && r.alpha < 0.8 && r.gain > bestGain) {
+          bestGain = r.gain;
+          bestAlpha = r.alpha;
+        }
+      }
+      scores = { mix_gain: bestGain, mix_alpha: bestAlpha };
+      if (group && newest - group.lastSeen > 2 * maxScale) {
+        out.push(emit(group));
+        group = undefined;
+      }
+      return out;
+    },
+    flush(): Transition[] {
+      const out: Transition[] = [];
+      // A dissolve that the file ends in: the last frame stands in for the shot it leads to.
+      for (const w of scales) {
+        for (let m = newest - w + 1; m < newest; m++) consider(m - w, m, newest, out);
+      }
+      if (group) out.push(emit(group));
+      group = undefined;
+      return out;
+    },
+    lastScores: () => scores,
+  };
+}
