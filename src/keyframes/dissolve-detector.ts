@@ -3,18 +3,28 @@ import { toNumber } from '../core/rational.js';
 import type { GradualTransition, Transition } from '../core/types.js';
 import type { RgbFrame } from '../frames/frame.js';
 import type { DetectorContext, FrameScores, ShotDetector } from './detector.js';
-import { StatsRing, type FrameStats } from './frame-stats.js';
+import { StatsRing, lumaDistance, type FrameStats } from './frame-stats.js';
 
 /** Tuning of {@link createDissolveDetector}; the defaults suit broadcast footage. */
 export interface DissolveOptions {
   /** Half-widths of the tested windows, in seconds. Default [0.15, 0.3, 0.5, 0.8]. */
   readonly scalesSeconds?: readonly number[];
-  /** Share of the better end frame's error the blend must remove. Default 0.6. */
+  /** Share of the better end frame's error the blend must remove for a frame to join a candidate. Default 0.6. */
   readonly minMixGain?: number;
+  /** ... and that the best frame of a candidate must reach for it to be reported. Default 0.8. */
+  readonly confirmMixGain?: number;
   /** The two ends must correlate less than this (they are different shots). Default 0.6. */
   readonly maxEndCorrelation?: number;
   /** Minimum RMS luma difference between the ends, 0-255. Default 10. */
   readonly minEndDifference?: number;
+  /** How steadily the blend must move from one end to the other (1 / total travel of α). Default 0.7. */
+  readonly minMonotony?: number;
+  /**
+   * The change across the transition must be this many times the change over as many frames
+   * just before and just after it. Default 1. A dissolve joins two shots that are steadier
+   * than the transition; flicker, lighting swings and motion change as fast outside as inside.
+   */
+  readonly minContrast?: number;
 }
 
 /** The linear-mix test of frame M against ends A and B. */
@@ -95,31 +105,62 @@ export function createDissolveDetector(context: DetectorContext, options: Dissol
   const minGain = options.minMixGain ?? 0.6;
   const maxCorrelation = options.maxEndCorrelation ?? 0.6;
   const minRms = options.minEndDifference ?? 10;
-  const ring = new StatsRing(2 * maxScale + 2, context.width, context.height, 2);
+  const minMonotony = options.minMonotony ?? 0.7;
+  const minContrast = options.minContrast ?? 1;
+  const confirmGain = options.confirmMixGain ?? 0.8;
+  // Room for the longest transition and as long again either side of it, for the stability check.
+  const ring = new StatsRing(6 * maxScale + 4, context.width, context.height, 2);
   const test: MixTest = { alpha: 0, gain: 0, correlation: 0, rms: 0 };
   const probe: MixTest = { alpha: 0, gain: 0, correlation: 0, rms: 0 };
   let group: Candidate | undefined;
   let newest = -1;
   let scores: Record<string, number> = {};
 
-  /** First and last frame between a and b whose blend factor has left the ends. */
-  const extent = (ai: number, bi: number): [number, number] => {
+  /**
+   * First and last frame between a and b whose blend factor has left the ends, and how monotone
+   * the blend factor is on the way (1 when it only falls): a dissolve moves steadily from one
+   * shot to the other, flicker and lighting changes go back and forth.
+   */
+  const extent = (ai: number, bi: number): [number, number, number] => {
     const a = ring.get(ai)!;
     const b = ring.get(bi)!;
     let start = bi;
     let end = ai;
-    for (let j = ai + 1; j < bi; j++) {
-      mixTest(a, ring.get(j)!, b, probe);
-      if (probe.alpha < 0.95 && j < start) start = j;
-      if (probe.alpha > 0.05) end = j;
+    let previous = 1;
+    let travel = 0;
+    for (let j = ai + 1; j <= bi; j++) {
+      const alpha = j === bi ? 0 : mixTest(a, ring.get(j)!, b, probe).alpha;
+      travel += Math.abs(alpha - previous);
+      previous = alpha;
+      if (alpha < 0.95 && j < start) start = j;
+      if (alpha > 0.05 && j < bi) end = j;
     }
-    return start <= end ? [start, end] : [ai + 1, bi - 1];
+    const monotony = travel > 0 ? 1 / travel : 0;
+    return start <= end ? [start, end, monotony] : [ai + 1, bi - 1, monotony];
   };
 
-  const emit = (c: Candidate): GradualTransition => ({
-    type: 'dissolve', startFrame: c.startFrame, endFrame: c.endFrame,
-    confidence: Math.round(Math.min(1, Math.max(0, c.gain)) * 1000) / 1000,
-  });
+  /** Change over the same span just outside the transition, relative to the change across it. */
+  const contrast = (c: Candidate): number => {
+    const span = c.endFrame - c.startFrame + 2;
+    const before = ring.get(c.startFrame - 1);
+    const after = ring.get(c.endFrame + 1);
+    if (!before || !after) return Infinity;
+    const across = lumaDistance(before, after);
+    let outside = 0;
+    const earlier = ring.get(c.startFrame - 1 - span);
+    const later = ring.get(c.endFrame + 1 + span);
+    if (earlier) outside = Math.max(outside, lumaDistance(earlier, before));
+    if (later) outside = Math.max(outside, lumaDistance(after, later));
+    return outside > 0 ? across / outside : Infinity;
+  };
+
+  const emit = (c: Candidate, out: Transition[]): void => {
+    if (c.gain < confirmGain || contrast(c) < minContrast) return;
+    out.push({
+      type: 'dissolve', startFrame: c.startFrame, endFrame: c.endFrame,
+      confidence: Math.round(Math.min(1, Math.max(0, c.gain)) * 1000) / 1000,
+    });
+  };
 
   /** Tests frame m against ends ai and bi; joins a passing result to the open group. */
   const consider = (ai: number, mi: number, bi: number, out: Transition[]): MixTest | undefined => {
@@ -129,7 +170,8 @@ export function createDissolveDetector(context: DetectorContext, options: Dissol
     if (!a || !m || !b) return undefined;
     mixTest(a, m, b, test);
     if (test.gain < minGain || test.alpha < 0.2 || test.alpha > 0.8 || test.correlation > maxCorrelation || test.rms < minRms) return test;
-    const [startFrame, endFrame] = extent(ai, bi);
+    const [startFrame, endFrame, monotony] = extent(ai, bi);
+    if (monotony < minMonotony) return test;
     const strength = test.gain * Math.min(1, test.rms / 40);
     if (group && startFrame <= group.endFrame + 1) {
       const better = strength > group.strength;
@@ -138,7 +180,7 @@ export function createDissolveDetector(context: DetectorContext, options: Dissol
         strength: Math.max(strength, group.strength), gain: Math.max(test.gain, group.gain), lastSeen: bi,
       };
     } else {
-      if (group) out.push(emit(group));
+      if (group) emit(group, out);
       group = { startFrame, endFrame, strength, gain: test.gain, lastSeen: bi };
     }
     return test;
@@ -146,23 +188,27 @@ export function createDissolveDetector(context: DetectorContext, options: Dissol
 
   return {
     name: 'dissolve',
-    latencyFrames: 3 * maxScale + 2,
+    latencyFrames: 4 * maxScale + 4,
     push(frame: RgbFrame): Transition[] {
       ring.add(frame);
       newest = frame.index;
       const out: Transition[] = [];
       let bestGain = 0;
       let bestAlpha = 0;
+      let bestCorrelation = 0;
+      let bestRms = 0;
       for (const w of scales) {
         const r = consider(newest - 2 * w, newest - w, newest, out);
         if (r && r.alpha > 0.2 && r.alpha < 0.8 && r.gain > bestGain) {
           bestGain = r.gain;
           bestAlpha = r.alpha;
+          bestCorrelation = r.correlation;
+          bestRms = r.rms;
         }
       }
-      scores = { mix_gain: bestGain, mix_alpha: bestAlpha };
-      if (group && newest - group.lastSeen > 2 * maxScale) {
-        out.push(emit(group));
+      scores = { mix_gain: bestGain, mix_alpha: bestAlpha, mix_correlation: bestCorrelation, mix_rms: bestRms };
+      if (group && newest - group.lastSeen > 2 * maxScale + 2) {
+        emit(group, out);
         group = undefined;
       }
       return out;
@@ -173,7 +219,7 @@ export function createDissolveDetector(context: DetectorContext, options: Dissol
       for (const w of scales) {
         for (let m = newest - w + 1; m < newest; m++) consider(m - w, m, newest, out);
       }
-      if (group) out.push(emit(group));
+      if (group) emit(group, out);
       group = undefined;
       return out;
     },

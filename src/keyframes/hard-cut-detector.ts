@@ -6,8 +6,14 @@ import { StatsRing, frameDistance, lumaDistance } from './frame-stats.js';
 
 /** Tuning of {@link createHardCutDetector}; the defaults suit broadcast footage. */
 export interface HardCutOptions {
-  /** A cut's difference must be this many times the median difference around it. Default 3. */
+  /**
+   * A small jump must be this many times the median difference around it to be a cut. Default 6.
+   * The ratio needed falls with the size of the jump (10 per unit of difference, down to
+   * `minRatio`): a jump that large is rarely motion, even amid other change.
+   */
   readonly ratio?: number;
+  /** The least ratio any cut needs. Default 2.5. */
+  readonly minRatio?: number;
   /** Absolute floor on the frame difference (0-1 scale). Default 0.06. */
   readonly minDistance?: number;
   /** Absolute floor on the mean luma change (0-1). Default 0.015, about 4 grey levels. */
@@ -28,7 +34,8 @@ const WINDOW_BEFORE = 6;
  * to `flashFrames` after it; a flash is undone when it ends, so some pair matches again.
  */
 export function createHardCutDetector(context: DetectorContext, options: HardCutOptions = {}): ShotDetector {
-  const ratio = options.ratio ?? 3;
+  const ratio = options.ratio ?? 6;
+  const minRatio = options.minRatio ?? 2.5;
   const minDistance = options.minDistance ?? 0.06;
   const minLumaChange = options.minLumaChange ?? 0.015;
   const flash = options.flashFrames ?? 3;
@@ -71,10 +78,11 @@ export function createHardCutDetector(context: DetectorContext, options: HardCut
     if (d < minDistance || lumaChange[t % HISTORY]! < minLumaChange) return undefined;
     const median = medianAround(t);
     const score = d / (median + 0.01);
-    if (score < ratio) return undefined;
+    const needed = Math.max(minRatio, ratio - 10 * d);
+    if (score < needed) return undefined;
     const cross = crossMinimum(t);
     if (cross < 0.5 * d) return undefined;
-    const confidence = Math.min(1, 0.5 + 0.5 * Math.min(1, (score - ratio) / (3 * ratio)) * Math.min(1, cross / d));
+    const confidence = Math.min(1, 0.5 + 0.5 * Math.min(1, (score - needed) / (2 * needed)) * Math.min(1, cross / d));
     return { type: 'cut', frame: t, confidence: Math.round(confidence * 1000) / 1000 };
   };
 
