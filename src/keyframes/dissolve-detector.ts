@@ -21,7 +21,7 @@ export interface DissolveOptions {
   readonly minMonotony?: number;
   /**
    * The change across the transition must be this many times the change over as many frames
-   * just before and just after it. Default 1. A dissolve joins two shots that are steadier
+   * just before or just after it. Default 1. A dissolve joins two shots that are steadier
    * than the transition; flicker, lighting swings and motion change as fast outside as inside.
    */
   readonly minContrast?: number;
@@ -146,12 +146,13 @@ export function createDissolveDetector(context: DetectorContext, options: Dissol
     const after = ring.get(c.endFrame + 1);
     if (!before || !after) return Infinity;
     const across = lumaDistance(before, after);
-    let outside = 0;
+    // The steadier side counts: one shot may move a lot, but flicker keeps both sides busy.
+    let outside = Infinity;
     const earlier = ring.get(c.startFrame - 1 - span);
     const later = ring.get(c.endFrame + 1 + span);
-    if (earlier) outside = Math.max(outside, lumaDistance(earlier, before));
-    if (later) outside = Math.max(outside, lumaDistance(after, later));
-    return outside > 0 ? across / outside : Infinity;
+    if (earlier) outside = Math.min(outside, lumaDistance(earlier, before));
+    if (later) outside = Math.min(outside, lumaDistance(after, later));
+    return outside === Infinity ? Infinity : across / Math.max(outside, 1e-3);
   };
 
   const emit = (c: Candidate, out: Transition[]): void => {

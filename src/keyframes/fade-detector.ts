@@ -35,13 +35,15 @@ class FlatTracker {
   private holdStart = -1;
   private leadIn: Edge = { kind: 'none' };
   private holdEnd = -1;
+  private holdMin = Infinity;
   private rising = false;
   private riseEnd = -1;
   private misses = 0;
   private newest = -1;
 
   constructor(private readonly color: Color, private readonly maxRamp: number, private readonly maxHold: number) {
-    this.energy = new Float64Array(maxRamp + 8);
+    // Long enough to walk back over a ramp from the far end of the longest hold.
+    this.energy = new Float64Array(2 * maxRamp + maxHold + 8);
   }
 
   private at(i: number): number {
@@ -69,6 +71,7 @@ class FlatTracker {
     if (flat) {
       if (this.holdStart < 0 && !this.rising) {
         this.holdStart = index;
+        this.holdMin = energy;
         this.leadIn = index === 0 ? { kind: 'none' } : this.rampInto(index);
       } else if (this.rising) {
         // Dipped back to flat before the ramp ended: treat as the same hold continuing.
@@ -76,9 +79,10 @@ class FlatTracker {
         this.holdStart = Math.min(this.holdStart, index);
       }
       this.holdEnd = index;
+      this.holdMin = Math.min(this.holdMin, energy);
       if (this.holdStart >= 0 && index - this.holdStart > this.maxHold && this.leadIn.kind !== 'none') {
         // Too long to be one transition: the fade-out stands alone and the hold becomes its own shot.
-        if (this.leadIn.kind === 'fade') out.push(this.event('fade-out', this.leadIn.frame, this.holdStart - 1, 0.8));
+        if (this.leadIn.kind === 'fade') out.push(this.event('fade-out', this.leadIn.frame, this.rampEndInHold(), 0.8));
         this.leadIn = { kind: 'none' };
       }
     } else if (this.holdStart >= 0 && !this.rising) {
@@ -92,7 +96,7 @@ class FlatTracker {
   }
 
   /** Walks back from the first flat frame `b` over the ramp that led into it. */
-  private rampInto(b: number): Edge {
+  private rampInto(b: number, floor = this.at(b)): Edge {
     let a = b;
     let misses = 0;
     const oldest = Math.max(0, this.newest - this.energy.length + 2);
@@ -106,7 +110,7 @@ class FlatTracker {
       }
     }
     const length = b - a;
-    if (length >= 3 && this.at(a) >= 2 * this.at(b) + 8) return { kind: 'fade', frame: a + 1 };
+    if (length >= 3 && this.at(a) >= 2 * floor + 8) return { kind: 'fade', frame: a + 1 };
     if (this.at(b - 1) - this.at(b) >= CUT_STEP) return { kind: 'cut', frame: b };
     return { kind: 'none' };
   }
@@ -118,23 +122,46 @@ class FlatTracker {
     let leadOut: Edge = { kind: 'none' };
     if (length >= 3 && this.at(f) >= 2 * this.at(e) + 8) leadOut = { kind: 'fade', frame: f };
     else if (f > e && this.at(e + 1) - this.at(e) >= CUT_STEP) leadOut = { kind: 'cut', frame: e + 1 };
+    // A dark scene fading out may be "flat" before the ramp reaches bottom: judge it against the hold's darkest frame.
+    if (this.leadIn.kind === 'none' && this.holdStart > 0) this.leadIn = this.rampInto(this.holdStart, this.holdMin);
     const lead = this.leadIn;
+    if (leadOut.kind === 'fade') leadOut = { kind: 'fade', frame: f };
     if (lead.kind !== 'none' && leadOut.kind !== 'none' && (lead.kind === 'fade' || leadOut.kind === 'fade')) {
       out.push(this.event('fade-through', lead.frame, leadOut.frame, lead.kind === 'fade' && leadOut.kind === 'fade' ? 0.9 : 0.8));
     } else {
-      if (lead.kind === 'fade') out.push(this.event('fade-out', lead.frame, this.holdStart - 1, 0.8));
-      if (leadOut.kind === 'fade') out.push(this.event('fade-in', e + 1, f, 0.8));
+      if (lead.kind === 'fade') out.push(this.event('fade-out', lead.frame, this.rampEndInHold(), 0.8));
+      if (leadOut.kind === 'fade') out.push(this.event('fade-in', this.rampStartInHold(e), f, 0.8));
     }
     this.rising = false;
     this.holdStart = -1;
     this.leadIn = { kind: 'none' };
   }
 
+  /** Last frame of a fade-out that keeps falling after the frame turned flat. */
+  private rampEndInHold(): number {
+    let end = this.holdStart - 1;
+    let misses = 0;
+    for (let j = this.holdStart; j <= this.holdEnd && misses <= PATIENCE; j++) {
+      if (this.at(j - 1) - this.at(j) > this.minStep(this.at(j))) { end = j; misses = 0; } else misses++;
+    }
+    return end;
+  }
+
+  /** First frame of a fade-in that already rises while the frame still counts as flat. */
+  private rampStartInHold(e: number): number {
+    let start = e + 1;
+    let misses = 0;
+    for (let j = e; j > this.holdStart && misses <= PATIENCE; j--) {
+      if (this.at(j) - this.at(j - 1) > this.minStep(this.at(j - 1))) { start = j; misses = 0; } else misses++;
+    }
+    return start;
+  }
+
   /** Ends the stream: a fade into a hold that runs to the end is a fade-out; a ramp in progress ends here. */
   flush(): GradualTransition[] {
     const out: GradualTransition[] = [];
     if (this.rising) this.finishRise(out);
-    else if (this.holdStart >= 0 && this.leadIn.kind === 'fade') out.push(this.event('fade-out', this.leadIn.frame, this.holdStart - 1, 0.8));
+    else if (this.holdStart >= 0 && this.leadIn.kind === 'fade') out.push(this.event('fade-out', this.leadIn.frame, this.rampEndInHold(), 0.8));
     else if (this.holdStart < 0 && this.newest > 0) {
       // A fade-out that the file cuts off just before it reaches flat.
       const lead = this.rampInto(this.newest);
