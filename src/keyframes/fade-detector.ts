@@ -2,7 +2,7 @@
 import { toNumber } from '../core/rational.js';
 import type { GradualTransition, Transition } from '../core/types.js';
 import type { RgbFrame } from '../frames/frame.js';
-import type { DetectorContext, FrameScores, ShotDetector } from './detector.js';
+import type { DetectorContext, ShotDetector } from './detector.js';
 import { createFrameStats, measureFrame } from './frame-stats.js';
 
 /** Tuning of {@link createFadeDetector}; the defaults suit broadcast footage. */

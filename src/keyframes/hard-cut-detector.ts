@@ -1,7 +1,7 @@
 // Hard cuts: a frame difference well above its local median, not undone within a few frames (flashes).
 import type { CutTransition, Transition } from '../core/types.js';
 import type { RgbFrame } from '../frames/frame.js';
-import type { DetectorContext, FrameScores, ShotDetector } from './detector.js';
+import type { DetectorContext, ShotDetector } from './detector.js';
 import { StatsRing, frameDistance, lumaDistance } from './frame-stats.js';
 
 /** Tuning of {@link createHardCutDetector}; the defaults suit broadcast footage. */
