@@ -1,7 +1,7 @@
 // Accuracy bench: our boundary detector and ffmpeg's scdet on every clip of shared/media with hand-checked truth, scored by score.py.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';

@@ -1,6 +1,6 @@
 // Dissolves (and other mixes): a frame that is a linear blend of two different shots either side of it.
 import { toNumber } from '../core/rational.js';
-import type { GradualTransition, Transition } from '../core/types.js';
+import type { Transition } from '../core/types.js';
 import type { RgbFrame } from '../frames/frame.js';
 import type { DetectorContext, ShotDetector } from './detector.js';
 import { StatsRing, lumaDistance, type FrameStats } from './frame-stats.js';
