@@ -40,6 +40,8 @@ export interface AnalyzeOutput {
 
 /** Progress is reported every this many frames. */
 const PROGRESS_EVERY = 25;
+/** Keyframe seeks run this many at a time: each is a short ffmpeg process. */
+const KEYFRAME_CONCURRENCY = 2;
 
 /**
  * Analyses one video file end to end and writes analysis.json, `<name>.edl`, keyframes/ and
@@ -71,6 +73,7 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
     let scoreColumns: string[] | undefined;
     const transitions: Transition[] = [];
     const frameTimes: number[] = [];
+    const intraFrames: number[] = [];
     let frameCount = 0;
 
     for await (const decoded of decodeFrames(filePath, { outputs: [{ name: 'analysis', ...size }], signal: options.signal })) {
@@ -78,6 +81,7 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
       transitions.push(...detector.push(frame));
       features.add(frame);
       frameTimes.push(decoded.ptsSeconds);
+      if (decoded.intra) intraFrames.push(frame.index);
       if (scores) {
         const row = detector.lastScores();
         scoreColumns ??= Object.keys(row);
@@ -98,24 +102,26 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
       logger.warn('fewer frames decoded than the container lists; the file may be truncated', { file: filePath, decoded: frameCount, listed: media.frameCount });
     }
 
-    const spans = buildShots(transitions, frameCount);
+    const spans = buildShots(transitions, frameCount, minShotFrames);
+    const decodeCost = seekCostFunction(intraFrames);
     const keyframeDir = path.join(staging, 'keyframes');
     await fs.mkdir(keyframeDir);
     const frameSeconds = 1 / toNumber(media.fps);
-    const shots: Shot[] = [];
-    const keyframes: Keyframe[] = [];
-    for (const [index, span] of spans.entries()) {
+    const picks = spans.map((span) => pickKeyframe(features, span.clean, { decodeCost }));
+    let written = 0;
+    await forEachConcurrently(picks, KEYFRAME_CONCURRENCY, async (frame) => {
       if (options.signal?.aborted) throw new RoughcutError('ABORTED', `${filePath}: analysis cancelled.`, { file: filePath });
-      const frame = pickKeyframe(features, span.clean);
-      const image = `keyframes/${keyframeFileName(frame)}`;
       const jpeg = await renderKeyframeJpeg(filePath, frameTimes[frame] ?? framesToSeconds(frame, media.fps), frameSeconds,
         { width: media.displayWidth, height: media.displayHeight }, { maxWidth: settings.keyframeWidth, signal: options.signal });
-      await fs.writeFile(path.join(staging, image), jpeg);
-      shots.push({ index, startFrame: span.startFrame, endFrame: span.endFrame, transition: span.transition,
-        keyframe: { frame, image }, labels: {}, characters: [], scale: null });
-      keyframes.push({ frame, reason: 'representative', shot: index });
-      options.onProgress?.({ file: filePath, stage: 'keyframes', done: index + 1, total: spans.length });
-    }
+      await fs.writeFile(path.join(keyframeDir, keyframeFileName(frame)), jpeg);
+      written += 1;
+      options.onProgress?.({ file: filePath, stage: 'keyframes', done: written, total: picks.length });
+    });
+    const shots: Shot[] = spans.map((span, index) => ({
+      index, startFrame: span.startFrame, endFrame: span.endFrame, transition: span.transition,
+      keyframe: { frame: picks[index]!, image: `keyframes/${keyframeFileName(picks[index]!)}` }, labels: {}, characters: [], scale: null,
+    }));
+    const keyframes: Keyframe[] = shots.map((shot) => ({ frame: shot.keyframe.frame, reason: 'representative', shot: shot.index }));
 
     const seconds = (performance.now() - started) / 1000;
     const analysis: AnalysisResult = {
@@ -176,6 +182,34 @@ async function replaceDirectory(staging: string, target: string): Promise<void> 
     throw new RoughcutError('OUTPUT_FAILED', `${target}: could not write the results (${(error as Error).message}); check the folder's permissions.`, { cause: error });
   }
   if (hadOld) await fs.rm(old, { recursive: true, force: true });
+}
+
+/**
+ * How expensive a frame is to seek to: frames to decode from the intra frame before it, as a
+ * share of the longest GOP seen (0 for an intra frame).
+ */
+function seekCostFunction(intraFrames: readonly number[]): (frame: number) => number {
+  let longestGop = 1;
+  for (let i = 1; i < intraFrames.length; i++) longestGop = Math.max(longestGop, intraFrames[i]! - intraFrames[i - 1]!);
+  return (frame) => {
+    let lo = 0;
+    let hi = intraFrames.length - 1;
+    let before = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (intraFrames[mid]! <= frame) { before = intraFrames[mid]!; lo = mid + 1; } else hi = mid - 1;
+    }
+    return before < 0 ? 1 : Math.min(1, (frame - before) / longestGop);
+  };
+}
+
+/** Runs `work` over `items`, at most `limit` at a time; the first failure rejects. */
+async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(lanes);
 }
 
 function formatScore(value: number | undefined): string {

@@ -29,11 +29,13 @@ export interface DecodeOptions {
 export interface DecodedFrame {
   readonly index: number;
   readonly ptsSeconds: number;
+  /** True for frames the codec can decode without others (I/IDR): cheap places to seek to. */
+  readonly intra: boolean;
   readonly frames: Readonly<Record<string, RgbFrame>>;
 }
 
 const STDERR_TAIL_BYTES = 4000;
-const SHOWINFO = /\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:\s*(-?[\d.e+-]+)/;
+const SHOWINFO = /\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:\s*(-?[\d.e+-]+).*?\biskey:(\d)/;
 
 /** Reads fixed-size records from a byte stream in paused mode, so ffmpeg blocks when we fall behind. */
 class RecordReader {
@@ -100,6 +102,7 @@ export async function* decodeFrames(filePath: string, options: DecodeOptions): A
   const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
 
   const pts: number[] = [];
+  const intra: boolean[] = [];
   let ptsWaiter: (() => void) | undefined;
   let stderrTail = '';
   let stderrEnded = false;
@@ -112,7 +115,10 @@ export async function* decodeFrames(filePath: string, options: DecodeOptions): A
     partial = lines.pop() ?? '';
     for (const line of lines) {
       const m = SHOWINFO.exec(line);
-      if (m) pts.push(Number(m[3]));
+      if (m) {
+        pts.push(Number(m[3]));
+        intra.push(m[4] === '1');
+      }
     }
     ptsWaiter?.();
   });
@@ -140,7 +146,7 @@ export async function* decodeFrames(filePath: string, options: DecodeOptions): A
       outputs.forEach((o, i) => {
         frames[o.name] = { index, ptsSeconds, width: o.width, height: o.height, data: records[i]! };
       });
-      yield { index, ptsSeconds, frames };
+      yield { index, ptsSeconds, intra: intra[index] ?? false, frames };
       index += 1;
     }
     const code = await exit;

@@ -10,6 +10,13 @@ export interface KeyframePickerOptions {
   readonly sharpnessWeight?: number;
   /** Share of the usable range skipped at each end, so the pick is not at a boundary. Default 0.1. */
   readonly edgeMargin?: number;
+  /**
+   * Cost of fetching a frame's full-size image, 0 (an intra frame) to 1 (a whole GOP to decode).
+   * Among nearly equal candidates the cheaper one wins. Default: every frame costs the same.
+   */
+  readonly decodeCost?: (frame: number) => number;
+  /** Weight of `decodeCost`. Default 0.1: it only breaks near-ties. */
+  readonly decodeCostWeight?: number;
 }
 
 /** Mean luma below which a frame counts as black and is avoided when anything else exists. */
@@ -21,7 +28,7 @@ const DARK_LUMA = 20;
  * near-black frames unless the whole shot is dark.
  */
 export function pickKeyframe(store: FrameFeatureStore, range: FrameRange, options: KeyframePickerOptions = {}): number {
-  const { typicalityWeight = 0.6, sharpnessWeight = 0.4, edgeMargin = 0.1 } = options;
+  const { typicalityWeight = 0.6, sharpnessWeight = 0.4, edgeMargin = 0.1, decodeCost = () => 0, decodeCostWeight = 0.1 } = options;
   const length = range.endFrame - range.startFrame;
   if (length <= 0) throw new RangeError(`empty range [${range.startFrame}, ${range.endFrame})`);
   if (length <= 2) return range.startFrame + Math.floor(length / 2);
@@ -29,10 +36,10 @@ export function pickKeyframe(store: FrameFeatureStore, range: FrameRange, option
   const start = range.startFrame + margin;
   const end = range.endFrame - margin;
 
-  // Sample at most ~400 frames of a long shot: the choice does not need every frame.
+  // At most ~400 candidates in a long shot: the choice does not need every frame.
   const step = Math.max(1, Math.floor((end - start) / 400));
   const candidates: number[] = [];
-  for (let f = start; f < end; f += step) candidates.push(f);
+  for (let f = start; f < end; f++) if ((f - start) % step === 0 || decodeCost(f) === 0) candidates.push(f);
   const bright = candidates.filter((f) => store.lumaOf(f) >= DARK_LUMA);
   const pool = bright.length > 0 ? bright : candidates;
 
@@ -52,7 +59,8 @@ export function pickKeyframe(store: FrameFeatureStore, range: FrameRange, option
   let best = pool[0]!;
   let bestScore = -Infinity;
   pool.forEach((f, i) => {
-    const score = typicalityWeight * (1 - distances[i]! / maxDistance) + sharpnessWeight * (store.sharpnessOf(f) / maxSharpness);
+    const score = typicalityWeight * (1 - distances[i]! / maxDistance) + sharpnessWeight * (store.sharpnessOf(f) / maxSharpness)
+      - decodeCostWeight * decodeCost(f);
     if (score > bestScore) {
       bestScore = score;
       best = f;

@@ -17,11 +17,11 @@ export function transitionMiddle(t: { startFrame: number; endFrame: number }): n
 /**
  * Splits `[0, frameCount)` into shots at the transitions (PRODUCT.md section 4): a cut starts a
  * shot at its frame; a gradual transition starts one at its middle frame and is recorded on it;
- * a fade-in at frame 0 is recorded on the first shot; a fade-out that runs to the end of the
- * file ends the last shot without starting another. Transitions must be in frame order and not
- * overlap.
+ * a fade-in at the start of the file (nothing before it but up to `leadFrames` frames of black
+ * leader) is recorded on the first shot; a fade-out that runs to the end of the file ends the
+ * last shot without starting another. Transitions must be in frame order and not overlap.
  */
-export function buildShots(transitions: readonly Transition[], frameCount: number): ShotSpan[] {
+export function buildShots(transitions: readonly Transition[], frameCount: number, leadFrames = 0): ShotSpan[] {
   interface Boundary { at: number; transition: ShotTransition }
   const boundaries: Boundary[] = [];
   let first = { type: 'start' } as ShotTransition;
@@ -34,7 +34,7 @@ export function buildShots(transitions: readonly Transition[], frameCount: numbe
     const span = { startFrame: t.startFrame, endFrame: Math.min(t.endFrame + 1, frameCount) };
     spans.push(span);
     const shotTransition: ShotTransition = { type: t.type, startFrame: t.startFrame, endFrame: t.endFrame };
-    if (t.startFrame === 0 && t.type === 'fade-in') {
+    if (t.type === 'fade-in' && t.startFrame <= leadFrames && boundaries.length === 0) {
       first = shotTransition;
     } else if (t.type === 'fade-out' && t.endFrame >= frameCount - 1) {
       // ends the last shot; starts nothing
