@@ -104,18 +104,22 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
 
     const spans = buildShots(transitions, frameCount, minShotFrames);
     const decodeCost = seekCostFunction(intraFrames);
+    const intraSet = new Set(intraFrames);
     const keyframeDir = path.join(staging, 'keyframes');
     await fs.mkdir(keyframeDir);
     const frameSeconds = 1 / toNumber(media.fps);
     const picks = spans.map((span) => pickKeyframe(features, span.clean, { decodeCost }));
     let written = 0;
-    await forEachConcurrently(picks, KEYFRAME_CONCURRENCY, async (frame) => {
-      if (options.signal?.aborted) throw new RoughcutError('ABORTED', `${filePath}: analysis cancelled.`, { file: filePath });
-      const jpeg = await renderKeyframeJpeg(filePath, frameTimes[frame] ?? framesToSeconds(frame, media.fps), frameSeconds,
-        { width: media.displayWidth, height: media.displayHeight }, { maxWidth: settings.keyframeWidth, signal: options.signal });
+    const saveKeyframe = async (frame: number, jpeg: Buffer): Promise<void> => {
       await fs.writeFile(path.join(keyframeDir, keyframeFileName(frame)), jpeg);
       written += 1;
       options.onProgress?.({ file: filePath, stage: 'keyframes', done: written, total: picks.length });
+    };
+    const display = { width: media.displayWidth, height: media.displayHeight };
+    await forEachConcurrently(picks, KEYFRAME_CONCURRENCY, async (frame) => {
+      const jpeg = await renderKeyframeJpeg(filePath, frameTimes[frame] ?? framesToSeconds(frame, media.fps), frameSeconds, display,
+        { maxWidth: settings.keyframeWidth, signal: options.signal, intra: intraSet.has(frame) });
+      await saveKeyframe(frame, jpeg);
     });
     const shots: Shot[] = spans.map((span, index) => ({
       index, startFrame: span.startFrame, endFrame: span.endFrame, transition: span.transition,

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { RoughcutError } from '../core/errors.js';
+import { RecordReader } from './record-reader.js';
 import type { RgbFrame } from './frame.js';
 
 /** One consumer's frame size. Frames arrive as packed RGB24. */
@@ -36,35 +37,6 @@ export interface DecodedFrame {
 
 const STDERR_TAIL_BYTES = 4000;
 const SHOWINFO = /\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:\s*(-?[\d.e+-]+).*?\biskey:(\d)/;
-
-/** Reads fixed-size records from a byte stream in paused mode, so ffmpeg blocks when we fall behind. */
-class RecordReader {
-  private ended = false;
-  private waiters: (() => void)[] = [];
-
-  constructor(private readonly stream: Readable, private readonly size: number) {
-    stream.on('readable', () => this.wake());
-    stream.on('end', () => { this.ended = true; this.wake(); });
-    stream.on('close', () => { this.ended = true; this.wake(); });
-    stream.on('error', () => { this.ended = true; this.wake(); });
-  }
-
-  private wake(): void {
-    const waiting = this.waiters;
-    this.waiters = [];
-    for (const w of waiting) w();
-  }
-
-  /** The next record, or null at the end of the stream (a trailing partial record is dropped). */
-  async read(): Promise<Uint8Array | null> {
-    for (;;) {
-      const chunk = this.stream.read(this.size) as Buffer | null;
-      if (chunk !== null) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      if (this.ended || this.stream.readableEnded) return null;
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
-  }
-}
 
 /** Builds the ffmpeg arguments for one decode of `filePath` into the given outputs. */
 export function decodeArguments(filePath: string, outputs: readonly FrameOutput[], fastDecode: boolean): string[] {

@@ -15,7 +15,10 @@ export interface KeyframePickerOptions {
    * Among nearly equal candidates the cheaper one wins. Default: every frame costs the same.
    */
   readonly decodeCost?: (frame: number) => number;
-  /** Weight of `decodeCost`. Default 0.1: it only breaks near-ties. */
+  /**
+   * Weight of `decodeCost`. Default 0.3: an intra frame (the encoder's best-quality picture, and
+   * a one-frame decode) wins over a slightly more typical frame, never over a clearly better one.
+   */
   readonly decodeCostWeight?: number;
 }
 
@@ -28,7 +31,7 @@ const DARK_LUMA = 20;
  * near-black frames unless the whole shot is dark.
  */
 export function pickKeyframe(store: FrameFeatureStore, range: FrameRange, options: KeyframePickerOptions = {}): number {
-  const { typicalityWeight = 0.6, sharpnessWeight = 0.4, edgeMargin = 0.1, decodeCost = () => 0, decodeCostWeight = 0.1 } = options;
+  const { typicalityWeight = 0.6, sharpnessWeight = 0.4, edgeMargin = 0.1, decodeCost = () => 0, decodeCostWeight = 0.3 } = options;
   const length = range.endFrame - range.startFrame;
   if (length <= 0) throw new RangeError(`empty range [${range.startFrame}, ${range.endFrame})`);
   if (length <= 2) return range.startFrame + Math.floor(length / 2);

@@ -1,0 +1,54 @@
+// Keyframe images: the seek returns exactly the frame asked for, intra or not, at display size.
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeFrames } from '../src/frames/decode.js';
+import { keyframeSize, renderKeyframeJpeg } from '../src/frames/keyframe-images.js';
+import { ffmpeg, tempDir } from './helpers/media.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let clip: string;
+/** Grey level of frame n once decoded to full-range RGB: every frame its own (limited-range Y 16 + 9n mod 220). */
+const lumaOf = (n: number): number => (((n * 9) % 220) * 255) / 219;
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir());
+  clip = path.join(dir, 'grey-steps.mp4');
+  // 30000/1001 with B-frames and a GOP of 12: intra frames at 0, 12, 24, ...
+  await ffmpeg(['-f', 'lavfi', '-i', 'color=c=gray:s=320x180:r=30000/1001:d=3', '-vf', `geq=lum='16+mod(N*9\\,220)':cb=128:cr=128`,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '2', '-g', '12', '-crf', '10', '-pix_fmt', 'yuv420p', clip]);
+}, 60_000);
+
+afterAll(async () => cleanup());
+
+async function meanLuma(jpeg: Buffer): Promise<number> {
+  const stats = await sharp(jpeg).greyscale().stats();
+  return stats.channels[0]!.mean;
+}
+
+describe('keyframe images', () => {
+  it('decode reports intra frames and timestamps; each seek returns exactly its frame', async () => {
+    const times: number[] = [];
+    const intra: number[] = [];
+    for await (const f of decodeFrames(clip, { outputs: [{ name: 'a', width: 32, height: 18 }] })) {
+      times.push(f.ptsSeconds);
+      if (f.intra) intra.push(f.index);
+    }
+    expect(times).toHaveLength(90);
+    expect(intra.slice(0, 3)).toEqual([0, 12, 24]);
+    const frameSeconds = 1001 / 30000;
+    for (const frame of [12, 24, 48, 13, 35, 89]) {
+      const jpeg = await renderKeyframeJpeg(clip, times[frame]!, frameSeconds, { width: 320, height: 180 }, { intra: intra.includes(frame) });
+      expect(Math.abs((await meanLuma(jpeg)) - lumaOf(frame)), `frame ${frame}`).toBeLessThan(3);
+      const meta = await sharp(jpeg).metadata();
+      expect([meta.width, meta.height]).toEqual([320, 180]);
+    }
+  });
+
+  it('keeps the display aspect and caps the width', () => {
+    expect(keyframeSize(1920, 1080, 1280)).toEqual({ width: 1280, height: 720 });
+    expect(keyframeSize(1048, 576, 1280)).toEqual({ width: 1048, height: 576 });
+    expect(keyframeSize(544, 1280, 1280)).toEqual({ width: 544, height: 1280 });
+  });
+});
