@@ -3,7 +3,7 @@ import { toNumber } from '../core/rational.js';
 import type { Transition } from '../core/types.js';
 import type { RgbFrame } from '../frames/frame.js';
 import type { DetectorContext, ShotDetector } from './detector.js';
-import { StatsRing, lumaDistance, type FrameStats } from './frame-stats.js';
+import { StatsRing, lumaDistance, measureBlocks, rmsDistance, type FrameStats } from './frame-stats.js';
 
 /** Tuning of {@link createDissolveDetector}; the defaults suit broadcast footage. */
 export interface DissolveOptions {
@@ -25,7 +25,30 @@ export interface DissolveOptions {
    * than the transition; flicker, lighting swings and motion change as fast outside as inside.
    */
   readonly minContrast?: number;
+  /**
+   * Motion-tolerant test, for dissolves between moving shots where the pixel blend fails: the
+   * same fit on coarse block means (8x6 grid of Y, U, V), which motion inside a cell barely
+   * moves. Share of the better end's error the blend of block means must remove. Default 0.85.
+   */
+  readonly minBlockGain?: number;
+  /** ... and that the best frame of a block-only candidate must reach. Default 0.9. */
+  readonly confirmBlockGain?: number;
+  /**
+   * Block-only candidates: the pixel correlation of the two ends must stay below this (two
+   * unrelated pictures; within one shot, motion keeps the ends correlated). Default 0.3.
+   */
+  readonly maxBlockEndCorrelation?: number;
+  /**
+   * Block-only candidates: the change of block means across the transition must be this many
+   * times the change over as many frames just outside it, on the steadier side. Default 2.5:
+   * a camera move or a zoom changes the layout as fast outside as inside.
+   */
+  readonly minBlockContrast?: number;
 }
+
+/** Grid of the motion-tolerant block means. */
+const BLOCK_COLUMNS = 8;
+const BLOCK_ROWS = 6;
 
 /** The linear-mix test of frame M against ends A and B. */
 interface MixTest {
@@ -35,11 +58,20 @@ interface MixTest {
   rms: number;
 }
 
-interface Candidate {
+/** The best extent found by one of the two tests, and how strongly it was found. */
+interface Extent {
   readonly startFrame: number;
   readonly endFrame: number;
   readonly strength: number;
   readonly gain: number;
+}
+
+/** Overlapping candidates, grouped into one event: the best of each test, and the union of their spans. */
+interface Candidate {
+  readonly startFrame: number;
+  readonly endFrame: number;
+  readonly pixels?: Extent;
+  readonly blocks?: Extent;
   readonly lastSeen: number;
 }
 
@@ -91,12 +123,37 @@ function mixTest(a: FrameStats, m: FrameStats, b: FrameStats, out: MixTest): Mix
   return out;
 }
 
+/** The same least-squares blend fit on block means; `correlation` is left alone. */
+function blockMixTest(la: Float32Array, lm: Float32Array, lb: Float32Array, out: MixTest): MixTest {
+  let sAB = 0;
+  let sMBAB = 0;
+  let sMB = 0;
+  for (let k = 0; k < la.length; k++) {
+    const bv = lb[k]!;
+    const ab = la[k]! - bv;
+    const mb = lm[k]! - bv;
+    sAB += ab * ab;
+    sMBAB += mb * ab;
+    sMB += mb * mb;
+  }
+  out.rms = Math.sqrt(sAB / la.length);
+  out.alpha = sAB > 0 ? sMBAB / sAB : 0;
+  const errorA = sMB - 2 * sMBAB + sAB;
+  const errorMix = sAB > 0 ? Math.max(0, sMB - (sMBAB * sMBAB) / sAB) : sMB;
+  const best = Math.min(errorA, sMB);
+  out.gain = best > 0 ? 1 - errorMix / best : 0;
+  return out;
+}
+
 /**
  * Creates the dissolve detector. For each new frame t and each half-width w it tests whether
  * frame t-w is a blend of frames t-2w and t that are different shots (low correlation); the
  * extent comes from the blend factor of every frame between the ends, so it is exact for still
- * content. Candidates that overlap are grouped into one event. Memory is one ring of small luma
- * planes of the longest window.
+ * content. When the shots move, the pixel blend fails (the ends are not the pictures that were
+ * mixed), so the same test runs on coarse block means, which motion barely changes; such
+ * block-only candidates must also have unrelated ends and stand out from the change just
+ * outside them. Candidates that overlap are grouped into one event. Memory is one ring of
+ * small luma planes and block means of the longest window.
  */
 export function createDissolveDetector(context: DetectorContext, options: DissolveOptions = {}): ShotDetector {
   const fps = toNumber(context.fps);
@@ -108,13 +165,24 @@ export function createDissolveDetector(context: DetectorContext, options: Dissol
   const minMonotony = options.minMonotony ?? 0.7;
   const minContrast = options.minContrast ?? 1;
   const confirmGain = options.confirmMixGain ?? 0.8;
+  const minBlockGain = options.minBlockGain ?? 0.85;
+  const confirmBlockGain = options.confirmBlockGain ?? 0.85;
+  const maxBlockCorrelation = options.maxBlockEndCorrelation ?? 0.5;
+  const minBlockContrast = options.minBlockContrast ?? 2.5;
   // Room for the longest transition and as long again either side of it, for the stability check.
   const ring = new StatsRing(6 * maxScale + 4, context.width, context.height, 2);
+  const blocks = Array.from({ length: ring.size }, () => new Float32Array(3 * BLOCK_COLUMNS * BLOCK_ROWS));
+  const blocksOf = (i: number): Float32Array | undefined => (ring.get(i) ? blocks[i % ring.size] : undefined);
   const test: MixTest = { alpha: 0, gain: 0, correlation: 0, rms: 0 };
+  const blockTest: MixTest = { alpha: 0, gain: 0, correlation: 0, rms: 0 };
   const probe: MixTest = { alpha: 0, gain: 0, correlation: 0, rms: 0 };
   let group: Candidate | undefined;
   let newest = -1;
   let scores: Record<string, number> = {};
+
+  /** Blend factor of frame j between ends ai and bi, on pixels or on block means. */
+  const alphaOf = (ai: number, j: number, bi: number, onBlocks: boolean): number =>
+    onBlocks ? blockMixTest(blocksOf(ai)!, blocksOf(j)!, blocksOf(bi)!, probe).alpha : mixTest(ring.get(ai)!, ring.get(j)!, ring.get(bi)!, probe).alpha;
 
   /**
    * First and last frame between a and b whose blend factor has left the ends, and how monotone
@@ -122,14 +190,12 @@ export function createDissolveDetector(context: DetectorContext, options: Dissol
    * shot to the other, flicker and lighting changes go back and forth.
    */
   const extent = (ai: number, bi: number): [number, number, number] => {
-    const a = ring.get(ai)!;
-    const b = ring.get(bi)!;
     let start = bi;
     let end = ai;
     let previous = 1;
     let travel = 0;
     for (let j = ai + 1; j <= bi; j++) {
-      const alpha = j === bi ? 0 : mixTest(a, ring.get(j)!, b, probe).alpha;
+      const alpha = j === bi ? 0 : alphaOf(ai, j, bi, false);
       travel += Math.abs(alpha - previous);
       previous = alpha;
       if (alpha < 0.95 && j < start) start = j;
@@ -139,28 +205,59 @@ export function createDissolveDetector(context: DetectorContext, options: Dissol
     return start <= end ? [start, end, monotony] : [ai + 1, bi - 1, monotony];
   };
 
-  /** Change over the same span just outside the transition, relative to the change across it. */
-  const contrast = (c: Candidate): number => {
+  /**
+   * Change over the same span just outside the transition, relative to the change across it,
+   * on the luma plane or on block means.
+   */
+  const contrast = (c: Extent, onBlocks: boolean): number => {
     const span = c.endFrame - c.startFrame + 2;
-    const before = ring.get(c.startFrame - 1);
-    const after = ring.get(c.endFrame + 1);
-    if (!before || !after) return Infinity;
-    const across = lumaDistance(before, after);
+    const distance = (x: number, y: number): number | undefined => {
+      if (!ring.get(x) || !ring.get(y)) return undefined;
+      return onBlocks ? rmsDistance(blocksOf(x)!, blocksOf(y)!) : lumaDistance(ring.get(x)!, ring.get(y)!);
+    };
+    const before = c.startFrame - 1;
+    const after = c.endFrame + 1;
+    const across = distance(before, after);
+    if (across === undefined) return Infinity;
     // The steadier side counts: one shot may move a lot, but flicker keeps both sides busy.
-    let outside = Infinity;
-    const earlier = ring.get(c.startFrame - 1 - span);
-    const later = ring.get(c.endFrame + 1 + span);
-    if (earlier) outside = Math.min(outside, lumaDistance(earlier, before));
-    if (later) outside = Math.min(outside, lumaDistance(after, later));
+    const outside = Math.min(distance(before - span, before) ?? Infinity, distance(after, after + span) ?? Infinity);
     return outside === Infinity ? Infinity : across / Math.max(outside, 1e-3);
   };
 
   const emit = (c: Candidate, out: Transition[]): void => {
-    if (c.gain < confirmGain || contrast(c) < minContrast) return;
+    const p = c.pixels;
+    const k = c.blocks;
+    let chosen: Extent | undefined;
+    let confidence = 0;
+    if (p && p.gain >= confirmGain && contrast(p, false) >= minContrast) {
+      chosen = p;
+      confidence = p.gain;
+    } else if (k && k.gain >= confirmBlockGain && contrast(k, true) >= minBlockContrast) {
+      chosen = k;
+      confidence = 0.9 * k.gain;
+    }
+    if (!chosen) return;
     out.push({
-      type: 'dissolve', startFrame: c.startFrame, endFrame: c.endFrame,
-      confidence: Math.round(Math.min(1, Math.max(0, c.gain)) * 1000) / 1000,
+      type: 'dissolve', startFrame: chosen.startFrame, endFrame: chosen.endFrame,
+      confidence: Math.round(Math.min(1, Math.max(0, confidence)) * 1000) / 1000,
     });
+  };
+
+  const better = (x: Extent | undefined, y: Extent): Extent =>
+    x && x.strength >= y.strength ? { ...x, gain: Math.max(x.gain, y.gain) } : { ...y, gain: Math.max(x?.gain ?? 0, y.gain) };
+
+  /** Joins a candidate to the open group, or closes that group and opens a new one. */
+  const join = (e: Extent, onBlocks: boolean, bi: number, out: Transition[]): void => {
+    if (!group || e.startFrame > group.endFrame + 1) {
+      if (group) emit(group, out);
+      group = { startFrame: e.startFrame, endFrame: e.endFrame, lastSeen: bi, [onBlocks ? 'blocks' : 'pixels']: e };
+      return;
+    }
+    group = {
+      ...group,
+      startFrame: Math.min(group.startFrame, e.startFrame), endFrame: Math.max(group.endFrame, e.endFrame), lastSeen: bi,
+      ...(onBlocks ? { blocks: better(group.blocks, e) } : { pixels: better(group.pixels, e) }),
+    };
   };
 
   /** Tests frame m against ends ai and bi; joins a passing result to the open group. */
@@ -170,21 +267,60 @@ export function createDissolveDetector(context: DetectorContext, options: Dissol
     const b = ring.get(bi);
     if (!a || !m || !b) return undefined;
     mixTest(a, m, b, test);
+    considerBlocks(ai, mi, bi, out);
     if (test.gain < minGain || test.alpha < 0.2 || test.alpha > 0.8 || test.correlation > maxCorrelation || test.rms < minRms) return test;
     const [startFrame, endFrame, monotony] = extent(ai, bi);
     if (monotony < minMonotony) return test;
-    const strength = test.gain * Math.min(1, test.rms / 40);
-    if (group && startFrame <= group.endFrame + 1) {
-      const better = strength > group.strength;
-      group = {
-        startFrame: better ? startFrame : group.startFrame, endFrame: better ? endFrame : group.endFrame,
-        strength: Math.max(strength, group.strength), gain: Math.max(test.gain, group.gain), lastSeen: bi,
-      };
-    } else {
-      if (group) emit(group, out);
-      group = { startFrame, endFrame, strength, gain: test.gain, lastSeen: bi };
-    }
+    join({ startFrame, endFrame, strength: test.gain * Math.min(1, test.rms / 40), gain: test.gain }, false, bi, out);
     return test;
+  };
+
+  /**
+   * The motion-tolerant test on block means. Its extent is the linear ramp fitted to the blend
+   * factors, since the factors of single frames scatter with the motion of the shots.
+   */
+  const considerBlocks = (ai: number, mi: number, bi: number, out: Transition[]): void => {
+    if (test.correlation > maxBlockCorrelation) return;
+    blockMixTest(blocksOf(ai)!, blocksOf(mi)!, blocksOf(bi)!, blockTest);
+    if (blockTest.gain < minBlockGain || blockTest.alpha < 0.25 || blockTest.alpha > 0.75 || blockTest.rms < minRms) return;
+    const ramp = linearRamp(ai, bi);
+    if (!ramp) return;
+    join({ startFrame: ramp[0], endFrame: ramp[1], strength: blockTest.gain * blockTest.gain * blockTest.rms, gain: blockTest.gain }, true, bi, out);
+  };
+
+  /**
+   * Least-squares line through the block blend factors of the frames strictly between the ends
+   * that lie inside (0.1, 0.9); the frames where it leaves 1 and reaches 0 bound the dissolve.
+   * Undefined when the factors do not fall steadily (monotony) or the line does not fall.
+   */
+  const linearRamp = (ai: number, bi: number): [number, number] | undefined => {
+    let n = 0;
+    let sj = 0;
+    let sa = 0;
+    let sjj = 0;
+    let sja = 0;
+    let previous = 1;
+    let travel = 0;
+    for (let j = ai + 1; j < bi; j++) {
+      const alpha = alphaOf(ai, j, bi, true);
+      travel += Math.abs(alpha - previous);
+      previous = alpha;
+      if (alpha <= 0.1 || alpha >= 0.9) continue;
+      n++;
+      sj += j;
+      sa += alpha;
+      sjj += j * j;
+      sja += j * alpha;
+    }
+    travel += Math.abs(previous);
+    if (n < 2 || travel <= 0 || 1 / travel < minMonotony) return undefined;
+    const slope = (n * sja - sj * sa) / (n * sjj - sj * sj);
+    if (!(slope < 0)) return undefined;
+    const intercept = (sa - slope * sj) / n;
+    // alpha = 1 at the last frame of the first shot, 0 at the first frame of the second.
+    const start = Math.max(ai + 1, Math.round((1 - intercept) / slope) + 1);
+    const end = Math.min(bi - 1, Math.round(-intercept / slope) - 1);
+    return start <= end ? [start, end] : undefined;
   };
 
   return {
@@ -192,6 +328,7 @@ export function createDissolveDetector(context: DetectorContext, options: Dissol
     latencyFrames: 4 * maxScale + 4,
     push(frame: RgbFrame): Transition[] {
       ring.add(frame);
+      measureBlocks(frame, BLOCK_COLUMNS, BLOCK_ROWS, 2, blocks[frame.index % ring.size]!);
       newest = frame.index;
       const out: Transition[] = [];
       let bestGain = 0;

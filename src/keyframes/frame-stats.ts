@@ -107,3 +107,48 @@ export class StatsRing {
     return s.index === index ? s : undefined;
   }
 }
+
+/**
+ * Coarse colour layout of a frame: the mean Y, U and V (BT.601, 0-255) of each cell of a
+ * `columns` x `rows` grid, every `step`-th pixel, written into `out` (`3 * columns * rows`
+ * values: all Y cells, then U, then V). Block means are linear in the picture, so a dissolve
+ * mixes them exactly like the pixels, while motion inside a cell barely moves them: the
+ * motion-tolerant counterpart of the luma plane.
+ */
+export function measureBlocks(frame: RgbFrame, columns: number, rows: number, step: number, out: Float32Array): Float32Array {
+  const { data, width, height } = frame;
+  const cells = columns * rows;
+  out.fill(0);
+  const counts = new Uint32Array(cells);
+  for (let row = 0; row < height; row += step) {
+    const cellRow = Math.min(rows - 1, Math.floor((row * rows) / height)) * columns;
+    let i = row * width * 3;
+    for (let col = 0; col < width; col += step, i += 3 * step) {
+      const r = data[i]!;
+      const g = data[i + 1]!;
+      const b = data[i + 2]!;
+      const c = cellRow + Math.min(columns - 1, Math.floor((col * columns) / width));
+      out[c]! += (77 * r + 150 * g + 29 * b) / 256;
+      out[cells + c]! += (-43 * r - 85 * g + 128 * b) / 256 + 128;
+      out[2 * cells + c]! += (128 * r - 107 * g - 21 * b) / 256 + 128;
+      counts[c]! += 1;
+    }
+  }
+  for (let c = 0; c < cells; c++) {
+    const n = Math.max(1, counts[c]!);
+    out[c]! /= n;
+    out[cells + c]! /= n;
+    out[2 * cells + c]! /= n;
+  }
+  return out;
+}
+
+/** RMS difference of two equal-length feature vectors (block means: 0-255). */
+export function rmsDistance(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let k = 0; k < a.length; k++) {
+    const d = a[k]! - b[k]!;
+    s += d * d;
+  }
+  return Math.sqrt(s / Math.max(1, a.length));
+}
