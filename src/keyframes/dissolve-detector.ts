@@ -31,8 +31,18 @@ export interface DissolveOptions {
    * moves. Share of the better end's error the blend of block means must remove. Default 0.85.
    */
   readonly minBlockGain?: number;
-  /** ... and that the best frame of a block-only candidate must reach. Default 0.9. */
+  /**
+   * ... and that the best frame of a block-only candidate must reach, unless the frame also
+   * shows the variance dip of a mix of unrelated pictures (see `maxVarianceDip`). Default 0.9.
+   */
   readonly confirmBlockGain?: number;
+  /**
+   * A mix of two unrelated pictures has less luma variance than either (α²·varA + (1-α)²·varB,
+   * half the linear interpolation at α = 0.5), while motion keeps it. A block-only candidate
+   * between `minBlockGain` and `confirmBlockGain` is reported when its frame's variance is at
+   * most this share of the interpolated one. Default 0.8.
+   */
+  readonly maxVarianceDip?: number;
   /**
    * Block-only candidates: the pixel correlation of the two ends must stay below this (two
    * unrelated pictures; within one shot, motion keeps the ends correlated). Default 0.3.
@@ -64,6 +74,8 @@ interface Extent {
   readonly endFrame: number;
   readonly strength: number;
   readonly gain: number;
+  /** Some candidate passed the confirmation test of its kind. */
+  readonly confirmed: boolean;
 }
 
 /** Overlapping candidates, grouped into one event: the best of each test, and the union of their spans. */
@@ -166,7 +178,8 @@ export function createDissolveDetector(context: DetectorContext, options: Dissol
   const minContrast = options.minContrast ?? 1;
   const confirmGain = options.confirmMixGain ?? 0.8;
   const minBlockGain = options.minBlockGain ?? 0.85;
-  const confirmBlockGain = options.confirmBlockGain ?? 0.85;
+  const confirmBlockGain = options.confirmBlockGain ?? 0.9;
+  const maxDip = options.maxVarianceDip ?? 0.8;
   const maxBlockCorrelation = options.maxBlockEndCorrelation ?? 0.5;
   const minBlockContrast = options.minBlockContrast ?? 2.5;
   // Room for the longest transition and as long again either side of it, for the stability check.
@@ -229,10 +242,10 @@ export function createDissolveDetector(context: DetectorContext, options: Dissol
     const k = c.blocks;
     let chosen: Extent | undefined;
     let confidence = 0;
-    if (p && p.gain >= confirmGain && contrast(p, false) >= minContrast) {
+    if (p && p.confirmed && contrast(p, false) >= minContrast) {
       chosen = p;
       confidence = p.gain;
-    } else if (k && k.gain >= confirmBlockGain && contrast(k, true) >= minBlockContrast) {
+    } else if (k && k.confirmed && contrast(k, true) >= minBlockContrast) {
       chosen = k;
       confidence = 0.9 * k.gain;
     }
@@ -243,8 +256,11 @@ export function createDissolveDetector(context: DetectorContext, options: Dissol
     });
   };
 
-  const better = (x: Extent | undefined, y: Extent): Extent =>
-    x && x.strength >= y.strength ? { ...x, gain: Math.max(x.gain, y.gain) } : { ...y, gain: Math.max(x?.gain ?? 0, y.gain) };
+  const better = (x: Extent | undefined, y: Extent): Extent => {
+    const gain = Math.max(x?.gain ?? 0, y.gain);
+    const confirmed = (x?.confirmed ?? false) || y.confirmed;
+    return x && x.strength >= y.strength ? { ...x, gain, confirmed } : { ...y, gain, confirmed };
+  };
 
   /** Joins a candidate to the open group, or closes that group and opens a new one. */
   const join = (e: Extent, onBlocks: boolean, bi: number, out: Transition[]): void => {
@@ -271,7 +287,7 @@ export function createDissolveDetector(context: DetectorContext, options: Dissol
     if (test.gain < minGain || test.alpha < 0.2 || test.alpha > 0.8 || test.correlation > maxCorrelation || test.rms < minRms) return test;
     const [startFrame, endFrame, monotony] = extent(ai, bi);
     if (monotony < minMonotony) return test;
-    join({ startFrame, endFrame, strength: test.gain * Math.min(1, test.rms / 40), gain: test.gain }, false, bi, out);
+    join({ startFrame, endFrame, strength: test.gain * Math.min(1, test.rms / 40), gain: test.gain, confirmed: test.gain >= confirmGain }, false, bi, out);
     return test;
   };
 
@@ -285,7 +301,13 @@ export function createDissolveDetector(context: DetectorContext, options: Dissol
     if (blockTest.gain < minBlockGain || blockTest.alpha < 0.25 || blockTest.alpha > 0.75 || blockTest.rms < minRms) return;
     const ramp = linearRamp(ai, bi);
     if (!ramp) return;
-    join({ startFrame: ramp[0], endFrame: ramp[1], strength: blockTest.gain * blockTest.gain * blockTest.rms, gain: blockTest.gain }, true, bi, out);
+    const alpha = blockTest.alpha;
+    const a = ring.get(ai)!;
+    const b = ring.get(bi)!;
+    const interpolated = alpha * a.std * a.std + (1 - alpha) * b.std * b.std;
+    const dip = interpolated > 0 ? (ring.get(mi)!.std ** 2) / interpolated : 1;
+    const confirmed = blockTest.gain >= confirmBlockGain || dip <= maxDip;
+    join({ startFrame: ramp[0], endFrame: ramp[1], strength: blockTest.gain * blockTest.gain * blockTest.rms, gain: blockTest.gain, confirmed }, true, bi, out);
   };
 
   /**
