@@ -156,7 +156,7 @@ function shotComment(shot: Shot): string | undefined {
 }
 
 /** Maps a decoded frame index to its timecode frame count (before the start offset). */
-function timecodeIndexer(analysis: AnalysisResult): (frame: number) => number {
+export function timecodeIndexer(analysis: AnalysisResult): (frame: number) => number {
   const { source } = analysis;
   if (!source.variableFrameRate) return (frame) => frame;
   const times = source.frameTimesSeconds;

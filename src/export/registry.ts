@@ -1,6 +1,7 @@
 // Exporters by name and by file suffix: adding a format is one file and one line here.
 import { renderEdl, type EdlOptions } from './edl.js';
 import type { Exporter } from './exporter.js';
+import { renderFcp7Xml, type Fcp7Options } from './fcp7-xml.js';
 import { renderReportHtml } from './report-html.js';
 
 /** CMX 3600 EDL. */
@@ -8,6 +9,13 @@ export const edlExporter: Exporter<EdlOptions> = {
   name: 'edl',
   suffix: '.edl',
   render: (analysis, options) => renderEdl(analysis, options),
+};
+
+/** Final Cut Pro 7 XML (xmeml), for Premiere Pro, Resolve and OpenShot. */
+export const fcp7Exporter: Exporter<Fcp7Options> = {
+  name: 'fcp7',
+  suffix: '.xml',
+  render: (analysis, options) => renderFcp7Xml(analysis, options),
 };
 
 /** The HTML report page (takes no options). */
@@ -18,7 +26,7 @@ export const htmlExporter: Exporter = {
 };
 
 /** Every registered exporter, in the order `--help` lists them. */
-export const exporters: readonly Exporter[] = [edlExporter, htmlExporter];
+export const exporters: readonly Exporter[] = [edlExporter, fcp7Exporter, htmlExporter];
 
 /**
  * The exporter called `key` (`'edl'`) or writing files ending in `key` (`'.edl'`, `'EDL'`,

@@ -3,12 +3,10 @@ import { formatRational, toNumber } from '../core/rational.js';
 import { framesToTimecode, timecodeToFrames, type TimecodeFormat } from '../core/timecode.js';
 import type { AnalysisResult, Shot } from '../core/types.js';
 
-const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+import { escapeXml } from './markup.js';
 
-/** Escapes text for HTML element content and double- or single-quoted attributes. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-}
+/** Escapes text for HTML element content and double- or single-quoted attributes (the XML rules serve both). */
+export const escapeHtml: (text: string) => string = escapeXml;
 
 const STYLE = `
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#1d1d1f;background:#fafafa}
