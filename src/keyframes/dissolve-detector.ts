@@ -32,24 +32,24 @@ export interface DissolveOptions {
    */
   readonly minBlockGain?: number;
   /**
-   * ... and that the best frame of a block-only candidate must reach, unless the frame also
+   * ... and that the best frame of a block candidate must reach, unless the frame also
    * shows the variance dip of a mix of unrelated pictures (see `maxVarianceDip`). Default 0.9.
    */
   readonly confirmBlockGain?: number;
   /**
    * A mix of two unrelated pictures has less luma variance than either (α²·varA + (1-α)²·varB,
-   * half the linear interpolation at α = 0.5), while motion keeps it. A block-only candidate
+   * half the linear interpolation at α = 0.5), while motion keeps it. A block candidate
    * between `minBlockGain` and `confirmBlockGain` is reported when its frame's variance is at
    * most this share of the interpolated one. Default 0.8.
    */
   readonly maxVarianceDip?: number;
   /**
-   * Block-only candidates: the pixel correlation of the two ends must stay below this (two
-   * unrelated pictures; within one shot, motion keeps the ends correlated). Default 0.3.
+   * Block candidates: the pixel correlation of the two ends must stay below this (two
+   * unrelated pictures; within one shot, motion keeps the ends correlated). Default 0.5.
    */
   readonly maxBlockEndCorrelation?: number;
   /**
-   * Block-only candidates: the change of block means across the transition must be this many
+   * Block candidates: the change of block means across the transition must be this many
    * times the change over as many frames just outside it, on the steadier side. Default 2.5:
    * a camera move or a zoom changes the layout as fast outside as inside.
    */
@@ -163,9 +163,11 @@ function blockMixTest(la: Float32Array, lm: Float32Array, lb: Float32Array, out:
  * extent comes from the blend factor of every frame between the ends, so it is exact for still
  * content. When the shots move, the pixel blend fails (the ends are not the pictures that were
  * mixed), so the same test runs on coarse block means, which motion barely changes; such
- * block-only candidates must also have unrelated ends and stand out from the change just
- * outside them. Candidates that overlap are grouped into one event. Memory is one ring of
- * small luma planes and block means of the longest window.
+ * block candidates must also have unrelated ends, a very good fit or the variance dip of a mix,
+ * and stand out from the change just outside them (a camera move does not), and their extent
+ * is a linear ramp fitted to the block blend factors. Candidates that overlap are grouped into
+ * one event, reported by the pixel test when it confirms it. Memory is one ring of small luma
+ * planes and block means of the longest window.
  */
 export function createDissolveDetector(context: DetectorContext, options: DissolveOptions = {}): ShotDetector {
   const fps = toNumber(context.fps);
