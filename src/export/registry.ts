@@ -2,6 +2,7 @@
 import { renderEdl, type EdlOptions } from './edl.js';
 import type { Exporter } from './exporter.js';
 import { renderFcp7Xml, type Fcp7Options } from './fcp7-xml.js';
+import { renderFcpxml, type FcpxmlOptions } from './fcpxml.js';
 import { renderReportHtml } from './report-html.js';
 
 /** CMX 3600 EDL. */
@@ -18,6 +19,13 @@ export const fcp7Exporter: Exporter<Fcp7Options> = {
   render: (analysis, options) => renderFcp7Xml(analysis, options),
 };
 
+/** FCPXML for Final Cut Pro (1.9 by default; `version` picks 1.10 / 1.11). */
+export const fcpxmlExporter: Exporter<FcpxmlOptions> = {
+  name: 'fcpxml',
+  suffix: '.fcpxml',
+  render: (analysis, options) => renderFcpxml(analysis, options),
+};
+
 /** The HTML report page (takes no options). */
 export const htmlExporter: Exporter = {
   name: 'html',
@@ -26,7 +34,7 @@ export const htmlExporter: Exporter = {
 };
 
 /** Every registered exporter, in the order `--help` lists them. */
-export const exporters: readonly Exporter[] = [edlExporter, fcp7Exporter, htmlExporter];
+export const exporters: readonly Exporter[] = [edlExporter, fcp7Exporter, fcpxmlExporter, htmlExporter];
 
 /**
  * The exporter called `key` (`'edl'`) or writing files ending in `key` (`'.edl'`, `'EDL'`,
