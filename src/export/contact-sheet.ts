@@ -1,0 +1,129 @@
+// The contact sheet: one JPEG grid of the shots' keyframes, each captioned with its shot number and source timecode.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp, { type OverlayOptions } from 'sharp';
+import type { AnalysisResult, Shot } from '../core/types.js';
+import { escapeHtml, rateLabel, sourceTimecoder } from './report-html.js';
+
+/** Options for {@link renderContactSheet}. */
+export interface ContactSheetOptions {
+  /** Tiles per row; default 6 (fewer when there are fewer shots, more when the sheet would be too tall for JPEG). */
+  readonly columns?: number;
+  /** Width of each keyframe tile in pixels; default 240. Height follows the source's aspect. */
+  readonly tileWidth?: number;
+  /** JPEG quality 1–100; default 82. */
+  readonly quality?: number;
+  /** Keyframes decoded at once; default 4. */
+  readonly concurrency?: number;
+}
+
+/** Geometry of a contact sheet, so callers and tests can tell where each tile lies. */
+export interface ContactSheetLayout {
+  readonly columns: number;
+  readonly rows: number;
+  readonly tileWidth: number;
+  readonly tileHeight: number;
+  readonly captionHeight: number;
+  readonly gap: number;
+  readonly headerHeight: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+const GAP = 8;
+const CAPTION_HEIGHT = 22;
+const HEADER_HEIGHT = 36;
+/** JPEG's limit on either side is 65,535 pixels. */
+const MAX_SIDE = 65_000;
+const BACKGROUND = { r: 24, g: 26, b: 29 };
+const MISSING = { r: 96, g: 96, b: 96 };
+
+/** Where the tiles of a contact sheet for `shotCount` shots of a `width`×`height` source go. */
+export function contactSheetLayout(
+  shotCount: number, sourceWidth: number, sourceHeight: number, options: ContactSheetOptions = {},
+): ContactSheetLayout {
+  const tileWidth = Math.max(16, Math.round(options.tileWidth ?? 240));
+  const aspect = sourceWidth > 0 && sourceHeight > 0 ? sourceHeight / sourceWidth : 9 / 16;
+  const tileHeight = Math.max(9, Math.round(tileWidth * aspect));
+  let columns = Math.max(1, Math.min(Math.round(options.columns ?? 6), Math.max(1, shotCount)));
+  const heightFor = (cols: number): number =>
+    HEADER_HEIGHT + Math.ceil(shotCount / cols) * (tileHeight + CAPTION_HEIGHT + GAP) + GAP;
+  while (heightFor(columns) > MAX_SIDE && columns < shotCount) columns++;
+  const rows = Math.ceil(shotCount / columns);
+  return {
+    columns, rows, tileWidth, tileHeight, captionHeight: CAPTION_HEIGHT, gap: GAP, headerHeight: HEADER_HEIGHT,
+    width: GAP + columns * (tileWidth + GAP), height: heightFor(columns),
+  };
+}
+
+function textSvg(width: number, height: number, body: string): Buffer {
+  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${body}</svg>`);
+}
+
+/** The keyframe scaled into its tile, or a grey tile saying it is missing when it cannot be read. */
+async function tileImage(file: string, layout: ContactSheetLayout): Promise<Buffer> {
+  const { tileWidth: w, tileHeight: h } = layout;
+  try {
+    const input = await readFile(file);
+    return await sharp(input).resize(w, h, { fit: 'contain', background: { r: 0, g: 0, b: 0 } }).removeAlpha().toBuffer();
+  } catch {
+    const label = textSvg(w, h, `<text x="${w / 2}" y="${h / 2 + 5}" font-family="DejaVu Sans, sans-serif" font-size="14" fill="#d0d0d0" text-anchor="middle">no keyframe image</text>`);
+    return sharp({ create: { width: w, height: h, channels: 3, background: MISSING } })
+      .composite([{ input: label, left: 0, top: 0 }]).png().toBuffer();
+  }
+}
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
+}
+
+/**
+ * Renders a contact sheet of an analysis: a header line with the file's name and rate, then one
+ * tile per shot in order, left to right, each its keyframe (read from
+ * `outputDir/<shot.keyframe.image>`, letterboxed to the source's aspect) with `#N` and the
+ * source in timecode under it. A keyframe that is missing or unreadable becomes a grey tile.
+ * Layout as {@link contactSheetLayout}. Returns the JPEG.
+ */
+export async function renderContactSheet(
+  analysis: AnalysisResult, outputDir: string, options: ContactSheetOptions = {},
+): Promise<Buffer> {
+  const { source, shots } = analysis;
+  const layout = contactSheetLayout(shots.length, source.width, source.height, options);
+  const tc = sourceTimecoder(source);
+  const font = 'font-family="DejaVu Sans Mono, monospace"';
+
+  const tiles = await mapLimited(shots, options.concurrency ?? 4, (shot: Shot) =>
+    tileImage(path.resolve(outputDir, shot.keyframe.image), layout));
+  const layers: OverlayOptions[] = [];
+  const header = `${source.name} · ${rateLabel(source)} · ${shots.length} shot${shots.length === 1 ? '' : 's'}`;
+  layers.push({
+    input: textSvg(layout.width, layout.headerHeight,
+      `<text x="${GAP}" y="24" font-family="DejaVu Sans, sans-serif" font-size="16" fill="#e6e6e6">${escapeHtml(header)}</text>`),
+    left: 0, top: 0,
+  });
+  shots.forEach((shot, i) => {
+    const col = i % layout.columns;
+    const row = Math.floor(i / layout.columns);
+    const left = GAP + col * (layout.tileWidth + GAP);
+    const top = layout.headerHeight + row * (layout.tileHeight + CAPTION_HEIGHT + GAP);
+    const tile = tiles[i];
+    if (tile) layers.push({ input: tile, left, top });
+    const caption = `<text x="0" y="16" ${font} font-size="13" fill="#ffb000">#${i + 1}</text>`
+      + `<text x="${layout.tileWidth}" y="16" ${font} font-size="13" fill="#e6e6e6" text-anchor="end">${escapeHtml(tc(shot.startFrame))}</text>`;
+    layers.push({ input: textSvg(layout.tileWidth, CAPTION_HEIGHT, caption), left, top: top + layout.tileHeight });
+  });
+
+  return sharp({ create: { width: layout.width, height: layout.height, channels: 3, background: BACKGROUND } })
+    .composite(layers)
+    .jpeg({ quality: options.quality ?? 82 })
+    .toBuffer();
+}

@@ -1,0 +1,88 @@
+// The contact sheet: a JPEG grid sized by its layout, one tile per shot, a grey tile for a missing keyframe.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contactSheetLayout, renderContactSheet } from '../src/export/contact-sheet.js';
+import { makeAnalysis } from './edl-fixtures.js';
+
+const COLOURS = [[220, 40, 40], [40, 180, 60], [40, 80, 220], [230, 200, 40], [200, 60, 200], [40, 200, 200], [240, 140, 20], [120, 120, 240]] as const;
+
+describe('renderContactSheet', () => {
+  // 8 shots of a 16:9 source at 29.97 DF; keyframe images in solid colours, the fifth one missing.
+  const analysis = makeAnalysis({
+    name: 'Sheet <&>.mov', fps: [30000, 1001], dropFrame: true, frameCount: 800, startTimecode: '01:00:00;00',
+    boundaries: [100, 200, 300, 400, 500, 600, 700],
+  });
+  const missing = 4;
+  let dir = '';
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'roughcut-sheet-'));
+    await mkdir(path.join(dir, 'keyframes'));
+    await Promise.all(analysis.shots.map(async (shot, i) => {
+      if (i === missing) return;
+      const [r, g, b] = COLOURS[i % COLOURS.length]!;
+      await sharp({ create: { width: 320, height: 180, channels: 3, background: { r, g, b } } })
+        .jpeg().toFile(path.join(dir, shot.keyframe.image));
+    }));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('lays tiles out in rows of the given columns, with the source aspect', () => {
+    const layout = contactSheetLayout(8, 1920, 1080, { columns: 3, tileWidth: 160 });
+    expect(layout).toMatchObject({ columns: 3, rows: 3, tileWidth: 160, tileHeight: 90 });
+    expect(layout.width).toBe(layout.gap + 3 * (160 + layout.gap));
+    expect(layout.height).toBe(layout.headerHeight + 3 * (90 + layout.captionHeight + layout.gap) + layout.gap);
+    expect(contactSheetLayout(2, 1920, 1080).columns).toBe(2);
+    expect(contactSheetLayout(0, 1920, 1080).rows).toBe(0);
+    // Too tall for JPEG with 6 columns: the sheet widens instead.
+    const tall = contactSheetLayout(5000, 1920, 1080);
+    expect(tall.height).toBeLessThanOrEqual(65_535);
+    expect(tall.columns).toBeGreaterThan(6);
+  });
+
+  it('renders a JPEG with one tile per shot, in order, and a grey tile for a missing keyframe', async () => {
+    const jpeg = await renderContactSheet(analysis, dir, { columns: 3, tileWidth: 160 });
+    const layout = contactSheetLayout(analysis.shots.length, 1920, 1080, { columns: 3, tileWidth: 160 });
+    const meta = await sharp(jpeg).metadata();
+    expect(meta.format).toBe('jpeg');
+    expect([meta.width, meta.height]).toEqual([layout.width, layout.height]);
+
+    const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+    const pixel = (x: number, y: number): number[] => {
+      const o = (y * info.width + x) * info.channels;
+      return [data[o]!, data[o + 1]!, data[o + 2]!];
+    };
+    const tileCentre = (i: number): number[] => pixel(
+      layout.gap + (i % layout.columns) * (layout.tileWidth + layout.gap) + Math.floor(layout.tileWidth / 4),
+      layout.headerHeight + Math.floor(i / layout.columns) * (layout.tileHeight + layout.captionHeight + layout.gap) + Math.floor(layout.tileHeight / 4),
+    );
+    let tiles = 0;
+    analysis.shots.forEach((_, i) => {
+      const got = tileCentre(i);
+      const want = i === missing ? [96, 96, 96] : COLOURS[i % COLOURS.length]!;
+      got.forEach((v, c) => expect(Math.abs(v - want[c]!)).toBeLessThan(16));
+      tiles++;
+    });
+    expect(tiles).toBe(8);
+    // The ninth slot of the 3×3 grid stays background.
+    tileCentre(8).forEach((v) => expect(v).toBeLessThan(40));
+    // Captions are drawn: the strip under the first tile is not plain background.
+    const captionTop = layout.headerHeight + layout.tileHeight;
+    let bright = 0;
+    for (let y = captionTop; y < captionTop + layout.captionHeight; y++) {
+      for (let x = layout.gap; x < layout.gap + layout.tileWidth; x++) if (Math.max(...pixel(x, y)) > 120) bright++;
+    }
+    expect(bright).toBeGreaterThan(50);
+  });
+
+  it('renders an analysis without shots as a header only', async () => {
+    const jpeg = await renderContactSheet({ ...analysis, shots: [] }, dir);
+    const meta = await sharp(jpeg).metadata();
+    expect(meta.height).toBe(contactSheetLayout(0, 1920, 1080).height);
+  });
+});
