@@ -1,40 +1,21 @@
-// Accuracy bench: our boundary detector and ffmpeg's scdet on every clip of shared/media with hand-checked truth, scored by score.py.
+// Accuracy bench: roughcut analyze and ffmpeg's scdet on every clip of shared/media with hand-checked truth, scored by score.py.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { parseRational } from '../src/core/rational.js';
+import { analyzeFile } from '../src/analyze.js';
 import type { Transition } from '../src/core/types.js';
-import { analysisSize, decodeFrames } from '../src/frames/decode.js';
-import { createBoundaryDetector } from '../src/keyframes/boundaries.js';
 
 const run = promisify(execFile);
 const MEDIA = process.env.ROUGHCUT_MEDIA ?? path.resolve(import.meta.dirname, '../../shared/media');
 const SCORER = process.env.ROUGHCUT_SCORER ?? path.resolve(import.meta.dirname, '../../shared/tools/score.py');
-const MIN_SHOT_SECONDS = 0.4;
 
-/** What the bench measures for one file: swap the body for the full `analyze` later. */
-async function predictTransitions(file: string): Promise<{ transitions: Transition[]; frames: number; detectMs: number }> {
-  const info = await probe(file);
-  const size = analysisSize(info.displayWidth, info.displayHeight, 160);
-  const fps = info.fps;
-  const minShotFrames = Math.max(1, Math.round((MIN_SHOT_SECONDS * fps.num) / fps.den));
-  const detector = createBoundaryDetector({ fps, width: size.width, height: size.height, minShotFrames });
-  const transitions: Transition[] = [];
-  let frames = 0;
-  let detectNs = 0n;
-  for await (const decoded of decodeFrames(file, { outputs: [{ name: 'analysis', ...size }] })) {
-    const t0 = process.hrtime.bigint();
-    transitions.push(...detector.push(decoded.frames.analysis!));
-    detectNs += process.hrtime.bigint() - t0;
-    frames += 1;
-  }
-  const t0 = process.hrtime.bigint();
-  transitions.push(...detector.flush());
-  detectNs += process.hrtime.bigint() - t0;
-  return { transitions, frames, detectMs: Number(detectNs) / 1e6 };
+/** What the bench measures for one file: the whole `analyze` pipeline, as a user runs it. */
+async function predictTransitions(file: string, outRoot: string): Promise<{ transitions: readonly Transition[]; frames: number; seconds: number }> {
+  const out = await analyzeFile(file, { outDir: path.join(outRoot, path.parse(file).name) });
+  return { transitions: out.analysis.transitions, frames: out.analysis.source.frameCount, seconds: out.analysis.timing.seconds };
 }
 
 /** The baseline: ffmpeg's scdet with its defaults, scene-change times mapped to frame indices. */
@@ -55,23 +36,6 @@ async function predictScdet(file: string): Promise<number[]> {
     }
   }
   return cuts;
-}
-
-interface Probe { fps: { num: number; den: number }; displayWidth: number; displayHeight: number }
-
-/** Display size (sample aspect and rotation applied) and nominal rate of the first video stream. */
-async function probe(file: string): Promise<Probe> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_streams', '-of', 'json', file]);
-  const s = (JSON.parse(stdout) as { streams: Record<string, unknown>[] }).streams[0]!;
-  let w = Number(s.width);
-  let h = Number(s.height);
-  const sar = parseRational(String(s.sample_aspect_ratio ?? '1:1').replace(':', '/'));
-  if (sar && sar.num > 0) w = Math.round((w * sar.num) / sar.den);
-  const side = (s.side_data_list as { rotation?: number }[] | undefined)?.find((d) => d.rotation !== undefined);
-  const rotation = Number((s.tags as Record<string, string> | undefined)?.rotate ?? side?.rotation ?? 0);
-  if (Math.abs(rotation) % 180 === 90) [w, h] = [h, w];
-  const fps = parseRational(String(s.r_frame_rate)) ?? { num: 25, den: 1 };
-  return { fps, displayWidth: w, displayHeight: h };
 }
 
 interface Score { tp: number; fp: number; fn: number; gradual: number; gradual_hit: number; cuts: number; cuts_hit: number; precision: number; recall: number; f1: number; type_accuracy?: number }
@@ -112,7 +76,7 @@ async function main(): Promise<void> {
   const ours = emptyTotal();
   const base = emptyTotal();
   let frames = 0;
-  let detectMs = 0;
+  let analyzeSeconds = 0;
   const f = (x: number): string => x.toFixed(3);
   console.log(`${'clip'.padEnd(26)} truth(c/g)  ours: P     R     F1    tp/fp/fn  grad  type  | scdet: P     R     F1`);
   try {
@@ -122,9 +86,9 @@ async function main(): Promise<void> {
       if (!video) continue;
       const file = path.join(MEDIA, video);
       const truth = path.join(MEDIA, truthName);
-      const predicted = await predictTransitions(file);
+      const predicted = await predictTransitions(file, dir);
       frames += predicted.frames;
-      detectMs += predicted.detectMs;
+      analyzeSeconds += predicted.seconds;
       const s = await score(truth, toScorer(predicted.transitions), dir, name);
       const b = await score(truth, await predictScdet(file), dir, `${name}.scdet`);
       add(ours, s);
@@ -142,7 +106,7 @@ async function main(): Promise<void> {
   console.log(`overall (micro) scdet:  P ${f(s.precision)}  R ${f(s.recall)}  F1 ${f(s.f1)}  gradual recall ${f(s.gradualRecall)} (${base.gradualHit}/${base.gradual})  (tp ${base.tp} fp ${base.fp} fn ${base.fn})`);
   const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : 'n/a');
   console.log(`ours/scdet: precision ${ratio(o.precision, s.precision)}  recall ${ratio(o.recall, s.recall)}  F1 ${ratio(o.f1, s.f1)}  gradual recall ${ratio(o.gradualRecall, s.gradualRecall)}`);
-  console.log(`detector cost: ${(detectMs / Math.max(1, frames)).toFixed(3)} ms/frame over ${frames} frames (160-wide analysis frames, decode excluded)`);
+  console.log(`analyze: ${frames} frames in ${analyzeSeconds.toFixed(1)} s (${(frames / Math.max(1e-9, analyzeSeconds)).toFixed(0)} fps, whole pipeline with keyframes and outputs)`);
 }
 
 await main();
