@@ -8,7 +8,9 @@ import { framesToSeconds, secondsToFrames, toNumber } from './core/rational.js';
 import { defaultSettings, type AnalysisSettings } from './core/settings.js';
 import type { AnalysisResult, Keyframe, MediaInfo, Shot, Transition } from './core/types.js';
 import { renderEdl } from './export/edl.js';
+import type { Exporter } from './export/exporter.js';
 import { renderReportHtml } from './export/report-html.js';
+import { writeExports } from './export/write-exports.js';
 import { analysisSize, decodeFrames } from './frames/decode.js';
 import { keyframeFileName, renderKeyframeJpeg } from './frames/keyframe-images.js';
 import { probeMedia } from './ingest/probe.js';
@@ -29,13 +31,17 @@ export interface AnalyzeOptions {
   readonly onProgress?: ProgressCallback;
   readonly signal?: AbortSignal;
   readonly logger?: Logger;
+  /** More formats to write beside the EDL and report (`edl`, `html`, `json` are written anyway). */
+  readonly exports?: readonly Exporter[];
+  /** The option bag given to each of `exports`. */
+  readonly exportOptions?: object;
 }
 
 /** What one analysis produced: the result and the paths written. */
 export interface AnalyzeOutput {
   readonly analysis: AnalysisResult;
   readonly outDir: string;
-  readonly files: { readonly analysis: string; readonly edl: string; readonly report: string; readonly keyframes: string; readonly scores?: string };
+  readonly files: { readonly analysis: string; readonly edl: string; readonly report: string; readonly keyframes: string; readonly scores?: string; readonly exports?: readonly string[] };
 }
 
 /** Progress is reported every this many frames. */
@@ -152,6 +158,8 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
       profile: settings.edlProfile, transitions: settings.edlTransitions, reel: settings.reel, recordStart: settings.recordStart,
     }));
     await fs.writeFile(path.join(staging, 'report.html'), renderReportHtml(analysis));
+    const extra = (options.exports ?? []).filter((e) => !['edl', 'html', 'json'].includes(e.name));
+    const exported = await writeExports(analysis, extra, staging, options.exportOptions);
     options.onProgress?.({ file: filePath, stage: 'export', done: 1, total: 1 });
 
     await replaceDirectory(staging, outDir);
@@ -161,6 +169,7 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
       files: {
         analysis: path.join(outDir, 'analysis.json'), edl: path.join(outDir, edlName), report: path.join(outDir, 'report.html'),
         keyframes: path.join(outDir, 'keyframes'), ...(options.writeScores ? { scores: path.join(outDir, 'scores.csv') } : {}),
+        ...(exported.length > 0 ? { exports: exported.map((f) => path.join(outDir, path.basename(f))) } : {}),
       },
     };
   } catch (error) {

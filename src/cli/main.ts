@@ -9,6 +9,7 @@ import { envName, resolveSettings, SETTINGS } from '../core/settings.js';
 import type { MediaInfo } from '../core/types.js';
 import { probeMedia } from '../ingest/probe.js';
 import { validateInput } from '../ingest/validate.js';
+import { exportOptionsFromFlags, FORMAT_NAMES, parseFormats, registerExportCommand } from './export-command.js';
 import { createProgressReporter } from './progress-bar.js';
 
 /** Exit codes: 0 success, 1 an analysis failed, 2 usage or input error. */
@@ -55,6 +56,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<video...>', 'video files (use -- before names that start with a dash)')
     .option('-o, --out <dir>', 'output folder; each input gets <dir>/<name>/', 'roughcut-out')
     .option('--scores', 'also write per-frame detector scores to scores.csv (for tuning)')
+    .option('-f, --format <list>', `also write these exports: ${FORMAT_NAMES.join(', ')} (the EDL, report.html and analysis.json are always written)`)
+    .option('--review-below <confidence>', 'transitions less confident than this become review markers in the exports (default 0.6)')
     .option('--json', 'progress as JSON lines on stderr, results as JSON lines on stdout')
     .option('--log-level <level>', 'structured log on stderr: debug, info, warn, error, silent', 'silent');
   for (const spec of Object.values(SETTINGS)) {
@@ -72,6 +75,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     const logLevel = String(opts.logLevel);
     const logger = logLevel === 'silent' ? silentLogger : createLogger(logLevel as 'info');
     const progress = createProgressReporter(json ? 'json' : io.stderr.isTTY ? 'bar' : 'none', io.stderr);
+    const exportFormats = typeof opts.format === 'string' ? parseFormats(opts.format) : [];
+    const exportOptions = exportOptionsFromFlags({ reviewBelow: typeof opts.reviewBelow === 'string' ? opts.reviewBelow : undefined });
     const names = outputNames(videos);
     let inputErrors = 0;
     let failures = 0;
@@ -81,7 +86,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         const media = await probeMedia(video);
         const out = await analyzeFile(video, {
           outDir: path.join(String(opts.out), names[i]!), settings, writeScores: opts.scores === true, media,
-          onProgress: progress.onProgress, logger,
+          onProgress: progress.onProgress, logger, exports: exportFormats, exportOptions,
         });
         progress.done();
         const a = out.analysis;
@@ -119,6 +124,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         setExit(error.isInputError ? EXIT.usage : EXIT.failed);
       }
     });
+  registerExportCommand(program, io, setExit);
   return program;
 }
 
