@@ -26,13 +26,17 @@ export interface ReportOptions {
  */
 export function sourceTimecoder(source: SourceInfo): (frame: number) => string {
   const format: TimecodeFormat = { fps: source.fps, dropFrame: source.dropFrame };
-  let offset = 0;
-  try {
-    offset = timecodeToFrames(source.startTimecode, format);
-  } catch {
-    offset = 0;
-  }
+  const offset = startFrameOf(source);
   return (frame) => framesToTimecode(offset + frame, format);
+}
+
+/** The source's start timecode as a frame count, 0 when it cannot be read. */
+function startFrameOf(source: SourceInfo): number {
+  try {
+    return timecodeToFrames(source.startTimecode, { fps: source.fps, dropFrame: source.dropFrame });
+  } catch {
+    return 0;
+  }
 }
 
 /** `29.97 DF`, `23.976 fps`, `25 fps`: the rate as editors say it. */
@@ -374,14 +378,21 @@ export function renderReportHtml(analysis: AnalysisResult, options: ReportOption
   if (lowCount > 0) countItems.push(`<li class="low">? ${lowCount} below ${lowConfidence} confidence</li>`);
 
   // Ruler: one level of ticks per spacing; the script shows the level that fits the zoom.
+  // Ticks fall on round source timecode (within the frames drop-frame skips), not on round offsets from the start.
   const base = timecodeBase(source.fps);
+  const startFrame = startFrameOf(source);
   const tickLevels: string[] = [];
   for (const seconds of TICK_SECONDS) {
     const step = seconds * base;
-    const n = Math.floor((totalFrames - 1) / step) + 1;
+    const first = (step - (startFrame % step)) % step;
+    const n = first >= totalFrames ? 0 : Math.floor((totalFrames - 1 - first) / step) + 1;
     if (n > MAX_TICKS_PER_LEVEL) continue;
+    if (n === 0) break;
     const ticks: string[] = [];
-    for (let k = 0; k < n; k++) ticks.push(`<span class="tick" style="left:${pct(k * step)}">${escapeHtml(tc(k * step))}</span>`);
+    for (let k = 0; k < n; k++) {
+      const frame = first + k * step;
+      ticks.push(`<span class="tick" style="left:${pct(frame)}">${escapeHtml(tc(frame))}</span>`);
+    }
     tickLevels.push(`<div class="ticks" data-step="${step}" hidden>${ticks.join('')}</div>`);
     if (n <= 2) break;
   }
