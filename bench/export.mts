@@ -39,7 +39,7 @@ function syntheticAnalysis(fps: [number, number], dropFrame: boolean): AnalysisR
       transitions.push({ type: 'cut', frame: start, confidence });
     }
     const key = Math.floor((start + end) / 2);
-    return { index: i, startFrame: start, endFrame: end, transition, keyframe: { frame: key, image: `keyframes/${String(key).padStart(6, '0')}.jpg` }, labels: i % 3 === 0 ? { anchor: 0.9 } : { field: 0.7 }, characters: [], scale: null };
+    return { index: i, startFrame: start, endFrame: end, transition, keyframe: { frame: key, image: `keyframes/${String(key).padStart(6, '0')}.jpg` }, labels: (i % 3 === 0 ? { anchor: 0.9 } : { field: 0.7 }) as Record<string, number>, characters: [], scale: null };
   });
   const segments = shots.filter((_, i) => i % 10 === 0).map((s, i, all) => ({ startFrame: s.startFrame, endFrame: all[i + 1]?.startFrame ?? frameCount, label: i % 2 ? 'field' : 'anchor', confidence: 0.8 }));
   return {

@@ -283,7 +283,7 @@ describe('events, numbering, reels, profiles', () => {
     expect(findExporter('edl')?.suffix).toBe('.edl');
     expect(findExporter('cut.EDL')?.name).toBe('edl');
     expect(findExporter('.html')?.name).toBe('html');
-    expect(findExporter('fcpxml')).toBeUndefined();
+    expect(findExporter('aaf')).toBeUndefined();
     const analysis = makeAnalysis(RATE_CASES[0]!.spec);
     expect(findExporter('edl')!.render(analysis, {})).toBe(renderEdl(analysis, {}));
   });
