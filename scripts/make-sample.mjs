@@ -4,6 +4,7 @@
 // Usage: node scripts/make-sample.mjs OUT.mp4   (prints the true boundaries as JSON on stdout)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import process from 'node:process';
 import path from 'node:path';
 
 const out = process.argv[2] ?? 'samples/news-sample.mp4';

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets roughcut up on a fresh Debian/Ubuntu machine: system tools (apt-get when root), npm
-# dependencies, the build. `--tests` also installs what the test suite uses (OpenShot, for
-# importing our EDLs through a real NLE's importer).
+# dependencies, the build. `--tests` also installs what the test suite uses: OpenShot (its own
+# EDL and FCP7 XML importers check our output) and Chromium (report.html is loaded headless).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,13 +18,15 @@ missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 if [ "$want_tests" = 1 ]; then
   /usr/bin/python3 -c 'import openshot' >/dev/null 2>&1 || missing+=(openshot-qt)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing ${missing[*]} with apt-get" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    apt-get install -y -qq "${missing[@]}" >/dev/null
   else
     echo "setup: missing system packages: ${missing[*]}." >&2
     echo "       Install them, then run this again:  sudo apt-get install -y ${missing[*]}" >&2

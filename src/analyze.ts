@@ -9,6 +9,7 @@ import { defaultSettings, type AnalysisSettings } from './core/settings.js';
 import type { AnalysisResult, Keyframe, MediaInfo, Shot, Transition } from './core/types.js';
 import { renderEdl } from './export/edl.js';
 import type { Exporter } from './export/exporter.js';
+import { renderContactSheet } from './export/contact-sheet.js';
 import { renderReportHtml } from './export/report-html.js';
 import { writeExports } from './export/write-exports.js';
 import { analysisSize, decodeFrames } from './frames/decode.js';
@@ -41,17 +42,19 @@ export interface AnalyzeOptions {
 export interface AnalyzeOutput {
   readonly analysis: AnalysisResult;
   readonly outDir: string;
-  readonly files: { readonly analysis: string; readonly edl: string; readonly report: string; readonly keyframes: string; readonly scores?: string; readonly exports?: readonly string[] };
+  readonly files: { readonly analysis: string; readonly edl: string; readonly report: string; readonly keyframes: string; readonly contactSheet: string; readonly scores?: string; readonly exports?: readonly string[] };
 }
 
+/** The keyframe grid written beside the report. */
+const CONTACT_SHEET = 'contact-sheet.jpg';
 /** Progress is reported every this many frames. */
 const PROGRESS_EVERY = 25;
 /** Keyframe seeks run this many at a time: each is a short ffmpeg process. */
 const KEYFRAME_CONCURRENCY = 2;
 
 /**
- * Analyses one video file end to end and writes analysis.json, `<name>.edl`, keyframes/ and
- * report.html into `options.outDir`. Everything is written into a hidden staging folder beside
+ * Analyses one video file end to end and writes analysis.json, `<name>.edl`, keyframes/,
+ * report.html and contact-sheet.jpg into `options.outDir`. Everything is written into a hidden staging folder beside
  * it and renamed into place at the end, so a failed or cancelled run leaves no partial output.
  */
 export async function analyzeFile(filePath: string, options: AnalyzeOptions): Promise<AnalyzeOutput> {
@@ -158,6 +161,7 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
       profile: settings.edlProfile, transitions: settings.edlTransitions, reel: settings.reel, recordStart: settings.recordStart,
     }));
     await fs.writeFile(path.join(staging, 'report.html'), renderReportHtml(analysis));
+    await fs.writeFile(path.join(staging, CONTACT_SHEET), await renderContactSheet(analysis, staging));
     const extra = (options.exports ?? []).filter((e) => !['edl', 'html', 'json'].includes(e.name));
     const exported = await writeExports(analysis, extra, staging, options.exportOptions);
     options.onProgress?.({ file: filePath, stage: 'export', done: 1, total: 1 });
@@ -168,7 +172,7 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
       outDir,
       files: {
         analysis: path.join(outDir, 'analysis.json'), edl: path.join(outDir, edlName), report: path.join(outDir, 'report.html'),
-        keyframes: path.join(outDir, 'keyframes'), ...(options.writeScores ? { scores: path.join(outDir, 'scores.csv') } : {}),
+        keyframes: path.join(outDir, 'keyframes'), contactSheet: path.join(outDir, CONTACT_SHEET), ...(options.writeScores ? { scores: path.join(outDir, 'scores.csv') } : {}),
         ...(exported.length > 0 ? { exports: exported.map((f) => path.join(outDir, path.basename(f))) } : {}),
       },
     };

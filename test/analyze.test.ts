@@ -73,6 +73,8 @@ describe('roughcut analyze', () => {
     expect(edl).toMatch(/^001 +AX +V +C +10:00:00:00 10:00:02:00 01:00:00:00 01:00:02:00/m);
     expect(edl).toContain('* FROM CLIP NAME: program.mp4');
     expect(existsSync(path.join(folder, 'report.html'))).toBe(true);
+    const sheet = await fs.readFile(path.join(folder, 'contact-sheet.jpg'));
+    expect(sheet.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
     const scores = (await fs.readFile(path.join(folder, 'scores.csv'), 'utf8')).trim().split('\n');
     expect(scores).toHaveLength(217);
     // Nothing left behind from staging.

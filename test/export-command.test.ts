@@ -61,7 +61,7 @@ describe('roughcut analyze --format', () => {
     const run = await runCli(['analyze', video, '--out', out, '--format', 'fcp7,fcpxml,otio,markers,csv,edl']);
     expect(run.code, run.stderr).toBe(0);
     const files = (await readdir(path.join(out, 'two shots'))).sort();
-    expect(files).toEqual(['analysis.json', 'keyframes', 'report.html', 'two shots.csv', 'two shots.edl', 'two shots.fcpxml', 'two shots.markers.csv', 'two shots.markers.edl', 'two shots.otio', 'two shots.xml']);
+    expect(files).toEqual(['analysis.json', 'contact-sheet.jpg', 'keyframes', 'report.html', 'two shots.csv', 'two shots.edl', 'two shots.fcpxml', 'two shots.markers.csv', 'two shots.markers.edl', 'two shots.otio', 'two shots.xml']);
     const analysis = JSON.parse(await readFile(path.join(out, 'two shots', 'analysis.json'), 'utf8')) as { shots: unknown[] };
     const xml = await readFile(path.join(out, 'two shots', 'two shots.xml'), 'utf8');
     expect(xml.match(/<clipitem /g)).toHaveLength(analysis.shots.length);
