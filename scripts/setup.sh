@@ -35,6 +35,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # Some npm 11 releases write lock files without other platforms' optional packages and then
+  # refuse them in `npm ci`; `npm install` installs the same locked versions in that case.
+  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || {
+    echo "setup: npm ci refused the lock file; installing the locked versions with npm install" >&2
+    npm install --no-audit --no-fund --loglevel=error
+  }
 fi
 npm run --silent build
