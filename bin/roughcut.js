@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The roughcut command: runs the compiled CLI (npm run build puts it in dist/).
+// The roughcut command: runs the compiled CLI (npm run build puts it in dist/), with the queue
+// commands from workers/ when they are built.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -9,4 +10,6 @@ if (!existsSync(fileURLToPath(entry))) {
   process.exit(2);
 }
 const { main } = await import(entry.href);
-process.exitCode = await main(process.argv.slice(2));
+const queueCommands = new URL('../dist/workers/cli-commands.js', import.meta.url);
+const plugins = existsSync(fileURLToPath(queueCommands)) ? (await import(queueCommands.href)).commands : [];
+process.exitCode = await main(process.argv.slice(2), undefined, plugins);

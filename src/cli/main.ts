@@ -15,10 +15,17 @@ import { createProgressReporter } from './progress-bar.js';
 /** Exit codes: 0 success, 1 an analysis failed, 2 usage or input error. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-interface Io {
+/** Where a command writes. */
+export interface Io {
   readonly stdout: NodeJS.WriteStream;
   readonly stderr: NodeJS.WriteStream;
 }
+
+/**
+ * Adds commands to the program from outside `src/` (the queue commands live in `workers/`, which
+ * `src/` never imports): bin/roughcut.js passes them in.
+ */
+export type CommandPlugin = (program: Command, io: Io, setExit: (code: number) => void) => void;
 
 /** Output folder names for the inputs: the file name without extension, made unique. */
 export function outputNames(files: readonly string[]): string[] {
@@ -44,7 +51,7 @@ function describeMedia(m: MediaInfo): string {
   return rows.map(([k, v]) => `${k.padEnd(12)}${v}`).join('\n');
 }
 
-function buildProgram(io: Io, setExit: (code: number) => void): Command {
+function buildProgram(io: Io, setExit: (code: number) => void, plugins: readonly CommandPlugin[]): Command {
   const program = new Command('roughcut')
     .description('Shot boundaries, keyframes and rough-cut EDLs from broadcast footage.')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
@@ -125,13 +132,14 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       }
     });
   registerExportCommand(program, io, setExit);
+  for (const plugin of plugins) plugin(program, io, setExit);
   return program;
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
-export async function main(argv: readonly string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(argv: readonly string[], io: Io = { stdout: process.stdout, stderr: process.stderr }, plugins: readonly CommandPlugin[] = []): Promise<number> {
   let code: number = EXIT.ok;
-  const program = buildProgram(io, (c) => { code = c; });
+  const program = buildProgram(io, (c) => { code = c; }, plugins);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return code;
