@@ -1,0 +1,6 @@
+// The queue commands (worker, enqueue, watch, serve) that bin/roughcut.js adds to the CLI.
+import type { CommandPlugin } from '../src/cli/main.js';
+
+/** Every command defined in workers/; each file registers its own. */
+export const commands: CommandPlugin[] = [
+];
