@@ -18,8 +18,7 @@ import { probeMedia } from './ingest/probe.js';
 import { validateInput } from './ingest/validate.js';
 import { createBoundaryDetector } from './keyframes/boundaries.js';
 import { FrameFeatureStore } from './keyframes/frame-features.js';
-import { pickKeyframe } from './keyframes/keyframe-picker.js';
-import { buildShots } from './keyframes/shots.js';
+import { ShotKeyframes } from './keyframes/shot-keyframes.js';
 
 export interface AnalyzeOptions {
   /** Folder the outputs of this file go to; created, and replaced whole when the run succeeds. */
@@ -82,15 +81,38 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
     let scoreColumns: string[] | undefined;
     const transitions: Transition[] = [];
     const frameTimes: number[] = [];
-    const intraFrames: number[] = [];
+    const shotKeyframes = new ShotKeyframes(features, minShotFrames, media.fps);
+    const keyframeDir = path.join(staging, 'keyframes');
+    await fs.mkdir(keyframeDir);
+    const frameSeconds = 1 / toNumber(media.fps);
+    const display = { width: media.displayWidth, height: media.displayHeight };
+    // Keyframe images are fetched while the decode goes on, one at a time so the decode keeps the CPU.
+    const images = new TaskQueue(1);
+    let written = 0;
+    let expected = 0;
+    const fetchKeyframe = (frame: number): void => {
+      expected += 1;
+      images.add(async () => {
+        const jpeg = await renderKeyframeJpeg(filePath, frameTimes[frame] ?? framesToSeconds(frame, media.fps), frameSeconds, display,
+          { maxWidth: settings.keyframeWidth, signal: options.signal, intra: shotKeyframes.isIntra(frame) });
+        await fs.writeFile(path.join(keyframeDir, keyframeFileName(frame)), jpeg);
+        written += 1;
+        options.onProgress?.({ file: filePath, stage: 'keyframes', done: written, total: expected });
+      });
+    };
     let frameCount = 0;
 
     for await (const decoded of decodeFrames(filePath, { outputs: [{ name: 'analysis', ...size }], signal: options.signal })) {
       const frame = decoded.frames.analysis!;
-      transitions.push(...detector.push(frame));
       features.add(frame);
       frameTimes.push(decoded.ptsSeconds);
-      if (decoded.intra) intraFrames.push(frame.index);
+      if (decoded.intra) shotKeyframes.noteIntra(frame.index);
+      const emitted = detector.push(frame);
+      if (emitted.length > 0) {
+        transitions.push(...emitted);
+        for (const pick of shotKeyframes.update(transitions, frame.index + 1)) fetchKeyframe(pick.frame);
+      }
+      images.throwIfFailed();
       if (scores) {
         const row = detector.lastScores();
         scoreColumns ??= Object.keys(row);
@@ -111,25 +133,10 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
       logger.warn('fewer frames decoded than the container lists; the file may be truncated', { file: filePath, decoded: frameCount, listed: media.frameCount });
     }
 
-    const spans = buildShots(transitions, frameCount, minShotFrames);
-    const decodeCost = seekCostFunction(intraFrames);
-    const intraSet = new Set(intraFrames);
-    const keyframeDir = path.join(staging, 'keyframes');
-    await fs.mkdir(keyframeDir);
-    const frameSeconds = 1 / toNumber(media.fps);
-    const picks = spans.map((span) => pickKeyframe(features, span.clean, { decodeCost }));
-    let written = 0;
-    const saveKeyframe = async (frame: number, jpeg: Buffer): Promise<void> => {
-      await fs.writeFile(path.join(keyframeDir, keyframeFileName(frame)), jpeg);
-      written += 1;
-      options.onProgress?.({ file: filePath, stage: 'keyframes', done: written, total: picks.length });
-    };
-    const display = { width: media.displayWidth, height: media.displayHeight };
-    await forEachConcurrently(picks, KEYFRAME_CONCURRENCY, async (frame) => {
-      const jpeg = await renderKeyframeJpeg(filePath, frameTimes[frame] ?? framesToSeconds(frame, media.fps), frameSeconds, display,
-        { maxWidth: settings.keyframeWidth, signal: options.signal, intra: intraSet.has(frame) });
-      await saveKeyframe(frame, jpeg);
-    });
+    const { spans, picks, fresh } = shotKeyframes.finish(transitions, frameCount);
+    for (const pick of fresh) fetchKeyframe(pick.frame);
+    images.setConcurrency(KEYFRAME_CONCURRENCY);
+    await images.drain();
     const shots: Shot[] = spans.map((span, index) => ({
       index, startFrame: span.startFrame, endFrame: span.endFrame, transition: span.transition,
       keyframe: { frame: picks[index]!, image: `keyframes/${keyframeFileName(picks[index]!)}` }, labels: {}, characters: [], scale: null,
@@ -201,32 +208,47 @@ async function replaceDirectory(staging: string, target: string): Promise<void> 
   if (hadOld) await fs.rm(old, { recursive: true, force: true });
 }
 
-/**
- * How expensive a frame is to seek to: frames to decode from the intra frame before it, as a
- * share of the longest GOP seen (0 for an intra frame).
- */
-function seekCostFunction(intraFrames: readonly number[]): (frame: number) => number {
-  let longestGop = 1;
-  for (let i = 1; i < intraFrames.length; i++) longestGop = Math.max(longestGop, intraFrames[i]! - intraFrames[i - 1]!);
-  return (frame) => {
-    let lo = 0;
-    let hi = intraFrames.length - 1;
-    let before = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (intraFrames[mid]! <= frame) { before = intraFrames[mid]!; lo = mid + 1; } else hi = mid - 1;
-    }
-    return before < 0 ? 1 : Math.min(1, (frame - before) / longestGop);
-  };
-}
+/** A small work queue whose concurrency can be raised; the first failure is kept and rethrown. */
+class TaskQueue {
+  private readonly waiting: (() => Promise<void>)[] = [];
+  private running = 0;
+  private failure: unknown;
+  private idle: (() => void)[] = [];
 
-/** Runs `work` over `items`, at most `limit` at a time; the first failure rejects. */
-async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  });
-  await Promise.all(lanes);
+  constructor(private concurrency: number) {}
+
+  add(task: () => Promise<void>): void {
+    this.waiting.push(task);
+    this.pump();
+  }
+
+  setConcurrency(concurrency: number): void {
+    this.concurrency = concurrency;
+    this.pump();
+  }
+
+  /** Throws the first task failure, if any, so the caller stops early. */
+  throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Resolves when every task has run; rejects with the first failure. */
+  async drain(): Promise<void> {
+    while (this.running > 0 || this.waiting.length > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    this.throwIfFailed();
+  }
+
+  private pump(): void {
+    while (this.failure === undefined && this.running < this.concurrency && this.waiting.length > 0) {
+      const task = this.waiting.shift()!;
+      this.running += 1;
+      task().catch((error: unknown) => { this.failure ??= error; this.waiting.length = 0; }).finally(() => {
+        this.running -= 1;
+        this.pump();
+        if (this.running === 0) for (const wake of this.idle.splice(0)) wake();
+      });
+    }
+  }
 }
 
 function formatScore(value: number | undefined): string {

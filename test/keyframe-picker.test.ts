@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { RgbFrame } from '../src/frames/frame.js';
 import { FrameFeatureStore } from '../src/keyframes/frame-features.js';
 import { pickKeyframe } from '../src/keyframes/keyframe-picker.js';
+import { ShotKeyframes } from '../src/keyframes/shot-keyframes.js';
 import { buildShots } from '../src/keyframes/shots.js';
 
 const W = 64;
@@ -68,5 +69,43 @@ describe('buildShots', () => {
     // Keyframes may not come from transition frames.
     expect(shots[1]!.clean).toEqual({ startFrame: 100, endFrame: 175 });
     expect(shots[2]!.clean).toEqual({ startFrame: 200, endFrame: 380 });
+  });
+});
+
+describe('ShotKeyframes (keyframes picked while the decode runs)', () => {
+  it('picks what a whole-file pass would, and frees the features of finished shots', () => {
+    const fps = { num: 25, den: 1 };
+    const frames = 5000;
+    const cuts = [700, 1500, 2300, 3900];
+    const transitions = [
+      ...cuts.map((frame) => ({ type: 'cut' as const, frame, confidence: 0.9 })),
+      { type: 'dissolve' as const, startFrame: 2950, endFrame: 2974, confidence: 0.8 },
+    ].sort((a, b) => ('frame' in a ? a.frame : a.startFrame) - ('frame' in b ? b.frame : b.startFrame));
+    const colour = (i: number): [number, number, number][] => [[(i * 37) % 256, (i * 91) % 256, (i * 53) % 256], [20, 20, 20]];
+    const live = new FrameFeatureStore(W, H);
+    const whole = new FrameFeatureStore(W, H);
+    const incremental = new ShotKeyframes(live, 10, fps);
+    const reference = new ShotKeyframes(whole, 10, fps);
+    const picked: number[] = [];
+    let emitted = 0;
+    for (let i = 0; i < frames; i++) {
+      const shotIndex = [...cuts, 2962].filter((c) => c <= i).length;
+      const frame = stripes(i, colour(shotIndex), { period: 4 + (i % 7) * 2 });
+      live.add(frame);
+      whole.add(frame);
+      if (i % 50 === 0) { incremental.noteIntra(i); reference.noteIntra(i); }
+      // The detector emits each transition 30 frames after its end.
+      const known = transitions.filter((t) => ('frame' in t ? t.frame : t.endFrame) + 30 <= i);
+      if (known.length > emitted) {
+        emitted = known.length;
+        picked.push(...incremental.update(known, i + 1).map((p) => p.frame));
+      }
+    }
+    const done = incremental.finish(transitions, frames);
+    picked.push(...done.fresh.map((p) => p.frame));
+    expect(picked).toEqual(done.picks);
+    expect(done.picks).toEqual(reference.finish(transitions, frames).picks);
+    expect(done.spans.map((s) => s.startFrame)).toEqual([0, 700, 1500, 2300, 2962, 3900]);
+    expect(() => live.histogram(10)).toThrow(/no features/);
   });
 });

@@ -3,7 +3,9 @@ import type { RgbFrame } from '../frames/frame.js';
 
 /** Bins of the joint RGB histogram (4 levels per channel). */
 export const HISTOGRAM_BINS = 64;
-const CHUNK_FRAMES = 4096;
+const CHUNK_FRAMES = 1024;
+const EMPTY_U8 = new Uint8Array(0);
+const EMPTY_F32 = new Float32Array(0);
 
 /**
  * Stores, per frame, a 64-bin colour histogram (as fractions of 255), a sharpness measure
@@ -15,6 +17,7 @@ export class FrameFeatureStore {
   private sharpness: Float32Array[] = [];
   private luma: Float32Array[] = [];
   private count = 0;
+  private released = 0;
   private readonly lumaScratch: Uint8Array;
   private readonly counts = new Uint32Array(HISTOGRAM_BINS);
   private readonly gridWidth: number;
@@ -24,6 +27,20 @@ export class FrameFeatureStore {
     this.gridWidth = Math.ceil(width / 2);
     this.gridHeight = Math.ceil(height / 2);
     this.lumaScratch = new Uint8Array(this.gridWidth * this.gridHeight);
+  }
+
+  /**
+   * Frees the features of frames before `frame` (whole chunks only); asking for them afterwards
+   * throws. Keeps memory bounded by what open shots still need.
+   */
+  release(frame: number): void {
+    const chunks = Math.floor(frame / CHUNK_FRAMES);
+    for (let c = this.released; c < Math.min(chunks, this.histograms.length); c++) {
+      this.histograms[c] = EMPTY_U8;
+      this.sharpness[c] = EMPTY_F32;
+      this.luma[c] = EMPTY_F32;
+    }
+    this.released = Math.max(this.released, Math.min(chunks, this.histograms.length));
   }
 
   /** Number of frames added. */
@@ -80,6 +97,7 @@ export class FrameFeatureStore {
 
   /** The histogram of frame `index` (a view, 64 values summing to about 255). */
   histogram(index: number): Uint8Array {
+    this.check(index);
     const chunk = this.histograms[Math.floor(index / CHUNK_FRAMES)]!;
     const at = (index % CHUNK_FRAMES) * HISTOGRAM_BINS;
     return chunk.subarray(at, at + HISTOGRAM_BINS);
@@ -87,11 +105,19 @@ export class FrameFeatureStore {
 
   /** Mean absolute Laplacian of luma: higher is sharper. */
   sharpnessOf(index: number): number {
+    this.check(index);
     return this.sharpness[Math.floor(index / CHUNK_FRAMES)]![index % CHUNK_FRAMES]!;
   }
 
   /** Mean luma, 0-255. */
   lumaOf(index: number): number {
+    this.check(index);
     return this.luma[Math.floor(index / CHUNK_FRAMES)]![index % CHUNK_FRAMES]!;
+  }
+
+  private check(index: number): void {
+    if (index < this.released * CHUNK_FRAMES || index >= this.count) {
+      throw new RangeError(`frame ${index} has no features (kept: ${this.released * CHUNK_FRAMES}-${this.count - 1})`);
+    }
   }
 }
