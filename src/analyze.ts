@@ -165,7 +165,8 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
     const edlName = `${path.parse(name).name}.edl`;
     await fs.writeFile(path.join(staging, 'analysis.json'), `${JSON.stringify(analysis, null, 2)}\n`);
     await fs.writeFile(path.join(staging, edlName), renderEdl(analysis, {
-      profile: settings.edlProfile, transitions: settings.edlTransitions, reel: settings.reel, recordStart: settings.recordStart,
+      profile: settings.edlProfile, transitions: settings.edlTransitions, reel: settings.reel,
+      ...(settings.recordStart === 'auto' ? {} : { recordStart: settings.recordStart }),
     }));
     await fs.writeFile(path.join(staging, 'report.html'), renderReportHtml(analysis));
     await fs.writeFile(path.join(staging, CONTACT_SHEET), await renderContactSheet(analysis, staging));

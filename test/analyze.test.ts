@@ -1,10 +1,13 @@
 // analyze end to end on generated clips: analysis.json contract, shots, keyframes, EDL, report, VFR.
+import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisResult } from '../src/core/types.js';
 import { runCli } from './helpers/cli.js';
 import { ffmpeg, renderGraph, tempDir } from './helpers/media.js';
+import { CHECK_EDL, openshotSkipReason } from './helpers/nle.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -98,5 +101,18 @@ describe('roughcut analyze', () => {
     const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; ok: boolean });
     expect(lines.at(-1)).toMatchObject({ type: 'result', ok: true });
     expect(run.stderr.split('\n').filter(Boolean).every((l) => (JSON.parse(l) as { type: string }).type === 'progress')).toBe(true);
+  });
+
+  it.skipIf(openshotSkipReason() !== undefined)('writes an OpenShot-profile EDL that OpenShot imports with every clip in place', async () => {
+    const out = path.join(dir, 'out-openshot');
+    const run = await runCli(['analyze', clip, '--out', out, '--edl-profile', 'openshot']);
+    expect(run.code).toBe(0);
+    const edl = path.join(out, 'program', 'program.edl');
+    const { stdout } = await promisify(execFile)(CHECK_EDL, [edl, '--fps', '25', '--media-dir', dir, '--raw', '--no-placeholders'], { maxBuffer: 64 * 1024 * 1024 });
+    const report = JSON.parse(stdout) as { verdict: string; parsers: { openshot: { verdict: string; count: number; problems: string[] } } };
+    const analysis = JSON.parse(await fs.readFile(path.join(out, 'program', 'analysis.json'), 'utf8')) as AnalysisResult;
+    expect(report.parsers.openshot.problems).toEqual([]);
+    expect(report.parsers.openshot).toMatchObject({ verdict: 'agrees', count: analysis.shots.length });
+    expect(report.verdict).toBe('pass');
   });
 });

@@ -1,6 +1,6 @@
 // CMX 3600 export: golden files, an independent parse-back of every event, and OpenShot's real importer via check-edl.
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -10,11 +10,11 @@ import { findExporter } from '../src/export/registry.js';
 import type { AnalysisResult } from '../src/core/types.js';
 import { makeAnalysis, type FixtureSpec } from './edl-fixtures.js';
 import { ffmpeg, tempDir } from './helpers/media.js';
+import { CHECK_EDL, openshotSkipReason } from './helpers/nle.js';
 
 const runFile = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const GOLDEN = path.join(ROOT, 'test', 'golden');
-const CHECK_EDL = path.resolve(ROOT, '..', 'shared', 'tools', 'nle', 'check-edl');
 
 // ---------------------------------------------------------------- an independent reader
 // Written from the CMX 3600 layout and SMPTE arithmetic, sharing no code with src/core/timecode.ts.
@@ -290,16 +290,7 @@ describe('events, numbering, reels, profiles', () => {
 });
 
 // ---------------------------------------------------------------- OpenShot's real importer
-function openshotAvailable(): string | undefined {
-  if (!existsSync(CHECK_EDL)) return `check-edl not found at ${CHECK_EDL}`;
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import openshot'], { stdio: 'ignore' });
-  } catch {
-    return 'OpenShot bindings missing: /usr/bin/python3 -c "import openshot" failed (apt-get install openshot-qt)';
-  }
-  return undefined;
-}
-const skipReason = openshotAvailable();
+const skipReason = openshotSkipReason();
 
 interface CheckResult { rc: number; verdict: string; problems: string[]; clips: { start_frames: number; end_frames: number; position_frames: number; media_duration: number; title: string }[] }
 

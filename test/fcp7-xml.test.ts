@@ -1,7 +1,6 @@
 // FCP7 XML export: an independent parse-back of every clip to the frame, and OpenShot's real importer on generated media.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFile, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -12,9 +11,9 @@ import { findExporter } from '../src/export/registry.js';
 import { makeAnalysis } from './edl-fixtures.js';
 import { ffmpeg, tempDir } from './helpers/media.js';
 import { kid, kids, kidText, parseXml, type XmlNode } from './helpers/xml-reader.js';
+import { OPENSHOT_IMPORT, openshotSkipReason } from './helpers/nle.js';
 
 const runFile = promisify(execFile);
-const IMPORTER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'tools', 'nle', 'openshot_import.py');
 
 /** What a reader of the XML sees for one clipitem, in frames. */
 export interface Fcp7Clip { name: string; in: number; out: number; start: number; end: number; pathurl: string }
@@ -88,22 +87,13 @@ describe('FCP7 XML', () => {
   });
 });
 
-function openshotSkipReason(): string | undefined {
-  if (!existsSync(IMPORTER)) return `openshot_import.py not found at ${IMPORTER}`;
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import openshot'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'OpenShot bindings missing: /usr/bin/python3 -c "import openshot" failed (apt-get install openshot-qt)';
-  }
-}
-const skipReason = openshotSkipReason();
+const skipReason = openshotSkipReason(OPENSHOT_IMPORT);
 
 interface ImportedClip { title: string; path: string; position_frames: number; start_frames: number; end_frames: number }
 
 /** Imports an XML through OpenShot 2.6.1's own importer; returns its status, prompts and clips. */
 export async function openshotImportXml(file: string, fps: string): Promise<{ status: string; error: string | null; prompts: string[]; clips: ImportedClip[] }> {
-  const { stdout } = await runFile('/usr/bin/python3', [IMPORTER, file, '--fps', fps], { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+  const { stdout } = await runFile('/usr/bin/python3', [OPENSHOT_IMPORT, file, '--fps', fps], { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
   return JSON.parse(stdout) as { status: string; error: string | null; prompts: string[]; clips: ImportedClip[] };
 }
 

@@ -83,7 +83,10 @@ function buildProgram(io: Io, setExit: (code: number) => void, plugins: readonly
     const logger = logLevel === 'silent' ? silentLogger : createLogger(logLevel as 'info');
     const progress = createProgressReporter(json ? 'json' : io.stderr.isTTY ? 'bar' : 'none', io.stderr);
     const exportFormats = typeof opts.format === 'string' ? parseFormats(opts.format) : [];
-    const exportOptions = exportOptionsFromFlags({ reviewBelow: typeof opts.reviewBelow === 'string' ? opts.reviewBelow : undefined });
+    const exportOptions = exportOptionsFromFlags({
+      reviewBelow: typeof opts.reviewBelow === 'string' ? opts.reviewBelow : undefined,
+      recordStart: settings.recordStart === 'auto' ? undefined : settings.recordStart,
+    });
     const names = outputNames(videos);
     let inputErrors = 0;
     let failures = 0;

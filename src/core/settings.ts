@@ -17,7 +17,7 @@ export interface AnalysisSettings {
   readonly edlTransitions: 'cut' | 'dissolve';
   /** EDL reel name: a name of up to 8 characters, or `auto` to derive one from the file name. */
   readonly reel: string;
-  /** Record timecode of the first event. */
+  /** Record timecode of the first event, or `auto`: 01:00:00:00, 00:00:00:00 for the OpenShot profile. */
   readonly recordStart: string;
 }
 
@@ -60,8 +60,8 @@ export const SETTINGS: SettingTable = {
     if (t !== 'auto' && !/^[A-Za-z0-9_]{1,8}$/.test(t)) throw new RangeError(`must be 1-8 letters, digits or _ or "auto", got "${t}"`);
     return t;
   } },
-  recordStart: { key: 'recordStart', flag: 'record-start', description: 'record timecode of the first EDL event', defaultValue: '01:00:00:00', parse: (t) => {
-    if (!/^\d{2}:\d{2}:\d{2}[:;]\d{2}$/.test(t)) throw new RangeError(`must be a timecode like 01:00:00:00, got "${t}"`);
+  recordStart: { key: 'recordStart', flag: 'record-start', description: 'record timecode of the first EDL event; auto = 01:00:00:00 (00:00:00:00 for the openshot profile)', defaultValue: 'auto', parse: (t) => {
+    if (t !== 'auto' && !/^\d{2}:\d{2}:\d{2}[:;]\d{2}$/.test(t)) throw new RangeError(`must be a timecode like 01:00:00:00 or "auto", got "${t}"`);
     return t;
   } },
 };
