@@ -1,0 +1,138 @@
+// The OpenAPI 3 description of the HTTP API, written by hand beside the routes it describes (served at /openapi.json).
+import { SETTINGS } from '../../src/core/settings.js';
+import { exporterGroups, exporters } from '../../src/export/registry.js';
+
+const problem = { $ref: '#/components/responses/Problem' };
+const jobId = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+
+/** The settings object a job request may carry, derived from the settings table. */
+function settingsSchema(): object {
+  const properties: Record<string, object> = {};
+  for (const spec of Object.values(SETTINGS)) {
+    properties[spec.key] = {
+      type: typeof spec.defaultValue === 'number' ? 'number' : 'string',
+      description: spec.description,
+      default: spec.defaultValue,
+    };
+  }
+  return { type: 'object', additionalProperties: false, properties };
+}
+
+/** The OpenAPI 3.1 document for `version` of the API. */
+export function openApiDocument(version: string): object {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'roughcut API',
+      version,
+      description: 'Queue roughcut analyses of broadcast video, follow their progress and download EDLs, analysis.json, report.html and keyframes. Every route except this description needs a bearer token.',
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      '/v1/jobs': {
+        post: {
+          summary: 'Queue an analysis of a file under a media root',
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/JobRequest' } } } },
+          responses: {
+            202: { description: 'Queued (or an equal job already was: deduplicated)', content: { 'application/json': { schema: { $ref: '#/components/schemas/JobCreated' } } } },
+            400: problem, 401: problem, 403: problem, 404: problem, 503: problem,
+          },
+        },
+      },
+      '/v1/uploads': {
+        post: {
+          summary: 'Upload a video and queue its analysis',
+          requestBody: {
+            required: true,
+            content: {
+              'multipart/form-data': {
+                schema: {
+                  type: 'object', required: ['file'],
+                  properties: {
+                    file: { type: 'string', format: 'binary' },
+                    settings: { type: 'string', description: 'JSON object, as in JobRequest.settings' },
+                    formats: { type: 'string', description: 'comma-separated format names' },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            202: { description: 'Stored and queued', content: { 'application/json': { schema: { $ref: '#/components/schemas/JobCreated' } } } },
+            400: problem, 401: problem, 413: problem, 415: problem,
+          },
+        },
+      },
+      '/v1/jobs/{id}': {
+        parameters: [jobId],
+        get: {
+          summary: 'Job state, progress, result paths and failure reason',
+          responses: { 200: { description: 'The job', content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } } }, 401: problem, 404: problem },
+        },
+        delete: {
+          summary: 'Cancel: a queued job is removed, a running one is asked to stop',
+          responses: {
+            200: { description: 'Removed from the queue', content: { 'application/json': { schema: { $ref: '#/components/schemas/Cancelled' } } } },
+            202: { description: 'Running: the worker was asked to abort', content: { 'application/json': { schema: { $ref: '#/components/schemas/Cancelled' } } } },
+            401: problem, 404: problem, 409: problem,
+          },
+        },
+      },
+      '/v1/jobs/{id}/events': {
+        parameters: [jobId],
+        get: {
+          summary: 'Server-sent events: state, progress, then completed or failed (the stream ends there)',
+          responses: { 200: { description: 'Event stream (events: state, progress, completed, failed, removed)', content: { 'text/event-stream': { schema: { type: 'string' } } } }, 401: problem, 404: problem },
+        },
+      },
+      '/v1/jobs/{id}/artifacts/{name}': {
+        parameters: [jobId, { name: 'name', in: 'path', required: true, description: 'a file inside the job output folder, e.g. analysis.json or keyframes/<file>.jpg', schema: { type: 'string' } }],
+        get: {
+          summary: 'Download one output of a job',
+          responses: { 200: { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }, 401: problem, 403: problem, 404: problem },
+        },
+      },
+      '/v1/health': { get: { summary: 'Liveness', security: [], responses: { 200: { description: 'Up' } } } },
+      '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: { description: 'OpenAPI 3.1' } } } },
+      '/admin/queues': { get: { summary: 'Queue dashboard (bull-board); Basic auth with the token as password also accepted', responses: { 200: { description: 'HTML' }, 401: problem } } },
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      responses: {
+        Problem: { description: 'An error', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+      },
+      schemas: {
+        Problem: {
+          type: 'object', required: ['type', 'title', 'status', 'detail'],
+          properties: {
+            type: { type: 'string', format: 'uri' }, title: { type: 'string' }, status: { type: 'integer' },
+            detail: { type: 'string' }, field: { type: 'string' }, code: { type: 'string' },
+          },
+        },
+        JobRequest: {
+          type: 'object', required: ['path'], additionalProperties: false,
+          properties: {
+            path: { type: 'string', description: 'a file under a media root; relative paths start at the first root' },
+            settings: settingsSchema(),
+            formats: { oneOf: [{ type: 'array', items: { type: 'string', enum: [...exporters.map((e) => e.name), ...Object.keys(exporterGroups)] } }, { type: 'string' }] },
+          },
+        },
+        JobCreated: {
+          type: 'object', required: ['id', 'deduplicated'],
+          properties: { id: { type: 'string' }, deduplicated: { type: 'boolean' }, path: { type: 'string' }, links: { type: 'object' } },
+        },
+        Job: {
+          type: 'object', required: ['id', 'state'],
+          properties: {
+            id: { type: 'string' },
+            state: { type: 'string', enum: ['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized', 'waiting-children', 'unknown'] },
+            progress: {}, path: { type: 'string' }, outDir: { type: 'string' }, result: {},
+            failedReason: { type: 'string' }, cancelRequested: { type: 'boolean' },
+            artifacts: { type: 'array', items: { type: 'string' } }, links: { type: 'object' },
+          },
+        },
+        Cancelled: { type: 'object', properties: { id: { type: 'string' }, outcome: { type: 'string', enum: ['removed', 'cancelling'] } } },
+      },
+    },
+  };
+}
