@@ -7,6 +7,9 @@ import { isLoopbackHost, requiredToken, tokenMatches } from '../workers/api/auth
 import type { AnalysisRequest, JobBackend, JobEvent, JobView } from '../workers/api/job-backend.js';
 import { isInside, realRoots } from '../workers/api/media-paths.js';
 import { buildApiServer, safeUploadName } from '../workers/api/server.js';
+import { main } from '../src/cli/main.js';
+import { serveCommand } from '../workers/serve-command.js';
+import { Writable } from 'node:stream';
 import { tempDir } from './helpers/media.js';
 
 const TOKEN = 'test-token-0123456789';
@@ -243,5 +246,39 @@ describe('uploads', () => {
     expect(safeUploadName('..\\..\\x.mp4')).toBe('x.mp4');
     expect(safeUploadName('.hidden')).toBe('hidden');
     expect(safeUploadName('')).toBe('upload');
+  });
+});
+
+describe('roughcut serve', () => {
+  async function serve(argv: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stderr: string }> {
+    const chunks: string[] = [];
+    const stream = new Writable({ write(chunk: Buffer, _enc, done) { chunks.push(chunk.toString()); done(); } }) as unknown as NodeJS.WriteStream;
+    const saved = process.env.ROUGHCUT_API_TOKEN;
+    delete process.env.ROUGHCUT_API_TOKEN;
+    Object.assign(process.env, env);
+    try {
+      const code = await main(['serve', ...argv], { stdout: stream, stderr: stream }, [serveCommand]);
+      return { code, stderr: chunks.join('') };
+    } finally {
+      for (const key of Object.keys(env)) delete process.env[key];
+      if (saved === undefined) delete process.env.ROUGHCUT_API_TOKEN;
+      else process.env.ROUGHCUT_API_TOKEN = saved;
+    }
+  }
+
+  it('refuses to start without a token on a non-loopback host, and --local-only off loopback (exit 2, before Redis)', async () => {
+    const noToken = await serve(['--host', '0.0.0.0', '--media-root', media, '--redis', 'redis://127.0.0.1:1']);
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toMatch(/needs a token: pass --token or set ROUGHCUT_API_TOKEN/);
+    expect((await serve(['--media-root', media, '--redis', 'redis://127.0.0.1:1'])).code).toBe(2);
+    const localOnly = await serve(['--host', '0.0.0.0', '--local-only', '--media-root', media, '--redis', 'redis://127.0.0.1:1']);
+    expect(localOnly.code).toBe(2);
+    expect(localOnly.stderr).toMatch(/--local-only needs a loopback --host/);
+  });
+
+  it('refuses a missing media root and a bad upload limit', async () => {
+    expect((await serve(['--token', 't', '--media-root', path.join(dir, 'nope'), '--redis', 'redis://127.0.0.1:1'])).stderr).toMatch(/--media-root must name existing folders/);
+    expect((await serve(['--token', 't', '--redis', 'redis://127.0.0.1:1'], { ROUGHCUT_MEDIA_ROOT: '' })).stderr).toMatch(/at least one --media-root/);
+    expect((await serve(['--token', 't', '--media-root', media, '--upload-limit', '0'])).stderr).toMatch(/--upload-limit must be an integer/);
   });
 });

@@ -9,6 +9,9 @@ import { analyzeFile } from '../src/analyze.js';
 import { createBullmqBackend } from '../workers/api/bullmq-backend.js';
 import { realRoots } from '../workers/api/media-paths.js';
 import { buildApiServer } from '../workers/api/server.js';
+import { openQueueBackend } from '../workers/api/queue-backend.js';
+import { runServe } from '../workers/serve-command.js';
+import { Writable } from 'node:stream';
 import { renderGraph, tempDir } from './helpers/media.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
 
@@ -136,5 +139,30 @@ describe('API on BullMQ', () => {
     const api = await app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: basic });
     expect(api.statusCode).toBe(200);
     expect(JSON.stringify(api.json())).toContain(queueName);
+  });
+});
+
+describe('roughcut serve', () => {
+  it('starts on the analysis queue, answers with auth, and stops cleanly', async () => {
+    let log = '';
+    const stderr = new Writable({ write(chunk: Buffer, _enc, done) { log += chunk.toString(); done(); } }) as unknown as NodeJS.WriteStream;
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => { stop = resolve; });
+    const running = runServe({ port: 0, host: '127.0.0.1', redisUrl: redis.url, mediaRoots: [media], uploadRoot: undefined, token: TOKEN, localOnly: false, uploadLimitMb: 1 },
+      { stdout: stderr, stderr }, openQueueBackend, stopped);
+    const deadline = Date.now() + 10_000;
+    while (!log.includes('"listening"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const address = (JSON.parse(log.split('\n').find((l) => l.includes('"listening"'))!) as { address: string }).address;
+    expect((await fetch(`${address}/v1/health`)).status).toBe(200);
+    expect((await fetch(`${address}/v1/jobs/x`)).status).toBe(401);
+    const created = await fetch(`${address}/v1/jobs`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ path: 'clip.mp4' }) });
+    expect(created.status).toBe(202);
+    const { id } = await created.json() as { id: string };
+    const status = await (await fetch(`${address}/v1/jobs/${encodeURIComponent(id)}`, { headers: auth })).json() as { state: string };
+    expect(status.state).toBe('waiting');
+    expect((await fetch(`${address}/v1/jobs/${encodeURIComponent(id)}`, { method: 'DELETE', headers: auth })).status).toBe(200);
+    stop();
+    expect(await running).toBe(0);
+    expect(log).toMatch(/"shutting down"/);
   });
 });
