@@ -4,4 +4,5 @@ import type { CommandPlugin } from '../src/cli/main.js';
 /** Every command defined in workers/; each file registers its own. */
 export const commands: CommandPlugin[] = [
   (await import('./serve-command.js')).serveCommand,
+  (await import('./watch-command.js')).watchCommand,
 ];
