@@ -80,6 +80,8 @@ describe('createWatcher (in-process)', () => {
     expect(taken[0]!.at).toBeGreaterThanOrEqual(lastWrite + SETTLE_MS - 20);
     expect(result).toMatchObject({ file, ok: true, outDir: path.join(dir, 'grow.roughcut') });
     expect(existsSync(path.join(dir, 'grow.roughcut', 'analysis.json'))).toBe(true);
+    // Readable by whoever can read the watched folder, not only by the watcher's user.
+    expect((await fs.stat(path.join(dir, 'grow.roughcut'))).mode & 0o777).toBe((await fs.stat(dir)).mode & 0o777);
     await sleep(SETTLE_MS * 2);
     expect(run.of('result', file)).toHaveLength(1);
     expect(run.of('failed')).toEqual([]);
@@ -135,6 +137,7 @@ describe('createWatcher (in-process)', () => {
     const dir = await folder();
     const out = path.join(root, `out${count}`);
     const run = await start(dir, { pollIntervalMs: 100, outDir: out });
+    expect(run.of('ready')).toMatchObject([{ polling: true }]);
     await fs.mkdir(path.join(dir, 'show', 'ep1'), { recursive: true });
     const file = path.join(dir, 'show', 'ep1', 'take.mov');
     await fs.writeFile(file, clipA);
@@ -186,5 +189,26 @@ describe('createWatcher (in-process)', () => {
     await fs.writeFile(later, clipB);
     await run.waitFor((e) => e.type === 'result' && e.file === later);
     await run.watcher.close();
+  });
+  it('stops mid-analysis without leaving outputs or a record, and takes the file again on the next start', async () => {
+    const dir = await folder();
+    const controller = new AbortController();
+    const run = await start(dir, { signal: controller.signal });
+    const file = path.join(dir, 'cut-short.mp4');
+    await fs.writeFile(file, clipA);
+    await run.waitFor((e) => e.type === 'taken');
+    await sleep(150);
+    const stopAt = Date.now();
+    controller.abort();
+    await run.watcher.closed;
+    expect(Date.now() - stopAt).toBeLessThan(2000);
+    expect(run.of('result')).toEqual([]);
+    expect(run.of('aborted', file)).toHaveLength(1);
+    // No results folder and no staging folder left behind; nothing remembered, so the next start takes it.
+    expect((await fs.readdir(dir)).filter((n) => n !== '.roughcut')).toEqual(['cut-short.mp4']);
+    expect(existsSync(run.watcher.stateFile)).toBe(false);
+    const again = await start(dir);
+    await again.waitFor((e) => e.type === 'result' && e.file === file);
+    await again.watcher.close();
   });
 });

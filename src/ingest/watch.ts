@@ -323,6 +323,9 @@ function inProcessSubmit(options: WatchOptions, logger: Logger): WatchSubmit {
       outDir: job.outDir, settings: options.settings, exports: options.exports, exportOptions: options.exportOptions,
       signal: job.signal, onProgress: job.onProgress, logger,
     });
+    // analyze stages in a mkdtemp folder (mode 0700); people sharing the watched folder must be able to open the results.
+    const parent = await fs.stat(path.dirname(out.outDir));
+    await fs.chmod(out.outDir, parent.mode & 0o777);
     const a = out.analysis;
     return { outDir: out.outDir, summary: { shots: a.shots.length, transitions: a.transitions.length, frames: a.source.frameCount, framesPerSecond: a.timing.framesPerSecond } };
   };
