@@ -19,6 +19,9 @@ export interface WatchRecord {
   readonly error?: string;
   /** ISO time it was handled. */
   readonly at: string;
+  /** Size and mtime of the source when it was hashed: a file unchanged since is known without hashing it again. */
+  readonly size?: number;
+  readonly mtimeMs?: number;
 }
 
 interface StateFile {
@@ -54,6 +57,17 @@ export class WatchState {
   /** The record of a content hash, if this folder handled that content before. */
   get(hash: string): WatchRecord | undefined {
     return this.records.get(hash);
+  }
+
+  /**
+   * The hash and record of the file at `relative` when it was handled with exactly this size and
+   * mtime; saves hashing a large file that is still in place after a restart.
+   */
+  findUnchanged(relative: string, size: number, mtimeMs: number): { hash: string; record: WatchRecord } | undefined {
+    for (const [hash, record] of this.records) {
+      if (record.file === relative && record.size === size && record.mtimeMs === mtimeMs) return { hash, record };
+    }
+    return undefined;
   }
 
   /** Remembers `record` for `hash` and writes the state file (atomically: a crash leaves the old or the new one). */

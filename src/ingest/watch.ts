@@ -221,10 +221,14 @@ export async function createWatcher(options: WatchOptions): Promise<Watcher> {
   const handle = async (item: Queued): Promise<void> => {
     const { file, relative } = item;
     let hash: string | undefined;
+    let seen: { size: number; mtimeMs: number } | undefined;
     try {
       await validateInput(file, { settleMs: 0 });
-      hash = await hashFile(file, stopper.signal);
-      const earlier = state.get(hash);
+      const stats = await fs.stat(file);
+      seen = { size: stats.size, mtimeMs: stats.mtimeMs };
+      const known = state.findUnchanged(relative, seen.size, seen.mtimeMs);
+      hash = known?.hash ?? await hashFile(file, stopper.signal);
+      const earlier = known?.record ?? state.get(hash);
       if (earlier) {
         const movedTo = options.moveSources ? await moveSource(dir, file, relative, earlier.ok ? DONE_FOLDER : FAILED_FOLDER, earlier.ok ? undefined : earlier.error) : undefined;
         emit({ type: 'skipped', file, hash, reason: `already ${earlier.ok ? 'done' : 'failed'} (as ${earlier.file} at ${earlier.at})`, ...(movedTo ? { movedTo } : {}) });
@@ -235,7 +239,7 @@ export async function createWatcher(options: WatchOptions): Promise<Watcher> {
         file, relative, hash, outDir, signal: stopper.signal,
         onProgress: (e) => emit({ type: 'progress', ...e }),
       });
-      const record: WatchRecord = { file: relative, ok: true, outDir: result.outDir ?? outDir, ...(result.jobId ? { jobId: result.jobId } : {}), at: new Date().toISOString() };
+      const record: WatchRecord = { file: relative, ok: true, outDir: result.outDir ?? outDir, ...(result.jobId ? { jobId: result.jobId } : {}), at: new Date().toISOString(), ...seen };
       await state.set(hash, record);
       const movedTo = options.moveSources ? await moveSource(dir, file, relative, DONE_FOLDER) : undefined;
       emit({
@@ -252,7 +256,7 @@ export async function createWatcher(options: WatchOptions): Promise<Watcher> {
       let movedTo: string | undefined;
       try {
         // A retryable failure (still growing, ffmpeg killed) is tried again on the next start or change.
-        if (hash !== undefined && !error.retryable) await state.set(hash, { file: relative, ok: false, code: error.code, error: error.message, at: new Date().toISOString() });
+        if (hash !== undefined && !error.retryable) await state.set(hash, { file: relative, ok: false, code: error.code, error: error.message, at: new Date().toISOString(), ...seen });
         if (options.moveSources && !error.retryable && error.code !== 'FILE_NOT_FOUND') movedTo = await moveSource(dir, file, relative, FAILED_FOLDER, error.message);
       } catch (moveError) {
         logger.error('could not record or move a failed file', { file, error: (moveError as Error).message });
