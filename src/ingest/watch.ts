@@ -212,6 +212,8 @@ export async function createWatcher(options: WatchOptions): Promise<Watcher> {
         }
         groupActivity.delete(group);
       }
+      // Folders that came and went (or hold nothing watched) are forgotten once quiet.
+      for (const [group, at] of groupActivity) if (!groups.has(group) && now - at >= settleMs) groupActivity.delete(group);
       if (queue.length > 0) wake?.();
     } finally {
       ticking = false;
