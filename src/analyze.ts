@@ -1,4 +1,5 @@
 // The whole pipeline for one file, in-process: probe, one decode, detect, keyframes, export.
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { asRoughcutError, RoughcutError } from './core/errors.js';
@@ -68,7 +69,9 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
 
   const outDir = path.resolve(options.outDir);
   await fs.mkdir(path.dirname(outDir), { recursive: true });
-  const staging = await fs.mkdtemp(path.join(path.dirname(outDir), `.${path.basename(outDir)}.partial-`));
+  // A plain mkdir (not mkdtemp, which makes it 0700) so the results get the usual permissions.
+  const staging = path.join(path.dirname(outDir), `.${path.basename(outDir)}.partial-${randomBytes(6).toString('hex')}`);
+  await fs.mkdir(staging);
   try {
     const size = analysisSize(media.displayWidth, media.displayHeight, settings.analysisWidth);
     const minShotFrames = Math.max(1, secondsToFrames(settings.minShotSeconds, media.fps));

@@ -80,7 +80,8 @@ describe('roughcut analyze', () => {
     expect(sheet.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
     const scores = (await fs.readFile(path.join(folder, 'scores.csv'), 'utf8')).trim().split('\n');
     expect(scores).toHaveLength(217);
-    // Nothing left behind from staging.
+    // Readable by the people sharing the folder (the usual umask), and nothing left behind from staging.
+    expect((await fs.stat(folder)).mode & 0o777).toBe(0o777 & ~process.umask());
     expect((await fs.readdir(out)).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 
