@@ -5,8 +5,11 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, type Io } from '../src/cli/main.js';
+import { resolveConnection } from '../workers/connection.js';
+import { openQueues } from '../workers/queue.js';
 import { runWatch, watchCommand, watchCommandOptions } from '../workers/watch-command.js';
 import { renderGraph, tempDir } from './helpers/media.js';
+import { startRedis } from './helpers/redis.js';
 
 let root: string;
 let cleanup: () => Promise<void>;
@@ -69,5 +72,38 @@ describe('roughcut watch', () => {
     expect(lines.map((l) => l.type)).toEqual(['ready', 'taken', 'result', 'stopped']);
     expect(lines[2]).toMatchObject({ file: path.join(dir, 'in.mp4'), movedTo: path.join(dir, 'done', 'in.mp4'), summary: { shots: 1 } });
     expect(existsSync(path.join(dir, 'in.roughcut', 'analysis.json'))).toBe(true);
+  });
+  it('with --redis queues each complete file for the workers (path and results folder in the job), and again only as a duplicate after a restart', async () => {
+    const redis = await startRedis();
+    const queues = openQueues(await resolveConnection({ redis: redis.url }));
+    try {
+      const dir = path.join(root, 'queued');
+      await fs.mkdir(dir);
+      const file = path.join(dir, 'q.mp4');
+      const watchOnce = async (): Promise<{ type: string; jobId?: string; outDir?: string; summary?: { deduplicated: boolean } }> => {
+        const { io, stdout } = captureIo();
+        let stop: () => void = () => {};
+        const running = runWatch(watchCommandOptions(dir, { settle: '0.3', json: true, redis: redis.url }, {}), io, undefined, new Promise<void>((resolve) => { stop = resolve; }));
+        await until(() => stdout().includes('"type":"ready"'));
+        if (!existsSync(file)) await fs.copyFile(clip, file);
+        await until(() => stdout().includes('"type":"result"'));
+        stop();
+        expect(await running).toBe(0);
+        return stdout().trim().split('\n').map((l) => JSON.parse(l) as { type: string }).find((e) => e.type === 'result')!;
+      };
+      const first = await watchOnce();
+      expect(first).toMatchObject({ outDir: path.join(dir, 'q.roughcut'), summary: { deduplicated: false } });
+      const job = await queues.analyze.getJob(first.jobId!);
+      expect(job?.data).toMatchObject({ path: file, outDir: path.join(dir, 'q.roughcut') });
+      expect(await job?.getState()).toBe('waiting');
+      // No worker ran: nothing was written here, the results folder is the worker's to make.
+      expect(existsSync(path.join(dir, 'q.roughcut'))).toBe(false);
+      const second = await watchOnce();
+      expect(second).toMatchObject({ jobId: first.jobId, summary: { deduplicated: true } });
+      expect(await queues.analyze.getJobCounts('waiting')).toEqual({ waiting: 1 });
+    } finally {
+      await queues.close();
+      await redis.close();
+    }
   });
 });

@@ -66,13 +66,45 @@ export function watchCommandOptions(dir: string, opts: Record<string, unknown>, 
   };
 }
 
+/**
+ * The `--redis` mode: files are queued with the queue module's `enqueueAnalysis` (one flow per
+ * content; the watcher's hash is reused, so the file is read once) for the workers to analyse.
+ * Loaded lazily so the other commands do not load BullMQ.
+ */
+export const openQueueSubmitter: QueueSubmitterOpener = async (redisUrl, options, logger) => {
+  const [{ describeRedisUrl, resolveConnection }, { enqueueAnalysis, openQueues }] = await Promise.all([import('./connection.js'), import('./queue.js')]);
+  const queues = openQueues(await resolveConnection({ redis: redisUrl }), { logger });
+  const exportOptions = exportOptionsFromFlags({ reviewBelow: options.reviewBelow, recordStart: options.settings.recordStart === 'auto' ? undefined : options.settings.recordStart });
+  return {
+    submit: async (job) => {
+      let queued: Awaited<ReturnType<typeof enqueueAnalysis>>;
+      try {
+        queued = await enqueueAnalysis(queues, {
+          path: job.file, outDir: job.outDir, settings: options.settings, formats: options.formats, exportOptions,
+        }, { contentHash: job.hash, skipValidation: true, signal: job.signal });
+      } catch (thrown) {
+        if (thrown instanceof RoughcutError || job.signal.aborted) throw thrown;
+        // Redis unreachable or refusing: the watcher tries the file again later.
+        throw new RoughcutError('OUTPUT_FAILED', `${job.file}: could not be queued on ${describeRedisUrl(redisUrl)} (${(thrown as Error).message}); check that Redis is running and reachable; the file is tried again.`,
+          { file: job.file, retryable: true, cause: thrown });
+      }
+      return {
+        outDir: queued.outDir, jobId: queued.jobId,
+        summary: { deduplicated: queued.deduplicated, state: queued.state, ...(queued.failedReason ? { failedReason: queued.failedReason } : {}) },
+      };
+    },
+    close: () => queues.close(),
+  };
+};
+
 /** One line for a person, or undefined for events only JSON output shows. */
 function describe(event: WatchEvent): { line: string; stream: 'stdout' | 'stderr' } | undefined {
   switch (event.type) {
     case 'ready': return { line: `watching ${event.dir} (${event.polling ? 'polling' : 'file events'}, settle ${event.settleMs / 1000} s); stop with Ctrl-C`, stream: 'stderr' };
     case 'result': {
       const s = event.summary as { shots?: number; transitions?: number } | undefined;
-      const what = event.jobId !== undefined ? `queued as job ${event.jobId}` : `${s?.shots ?? '?'} shots, ${s?.transitions ?? '?'} transitions`;
+      const what = event.jobId !== undefined ? `${event.summary?.deduplicated === true ? 'already queued' : 'queued'} as job ${event.jobId}`
+        : `${s?.shots ?? '?'} shots, ${s?.transitions ?? '?'} transitions`;
       return { line: `${event.file}: ${what} -> ${event.outDir}${event.movedTo ? ` (source moved to ${event.movedTo})` : ''}`, stream: 'stdout' };
     }
     case 'failed': return { line: `roughcut: ${event.error}${event.movedTo ? ` (moved to ${event.movedTo})` : ''}`, stream: 'stderr' };
@@ -86,14 +118,13 @@ function describe(event: WatchEvent): { line: string; stream: 'stdout' | 'stderr
  * Runs the watched folder until `stop` resolves (default: SIGINT or SIGTERM), then stops it,
  * aborting the file in progress so no half output is left. Returns the exit code.
  */
-export async function runWatch(options: WatchCommandOptions, io: Io, openQueue?: QueueSubmitterOpener, stop?: Promise<void>): Promise<number> {
+export async function runWatch(options: WatchCommandOptions, io: Io, openQueue: QueueSubmitterOpener = openQueueSubmitter, stop?: Promise<void>): Promise<number> {
   const logger = options.logLevel === 'silent' ? silentLogger : createLogger(options.logLevel, (line) => io.stderr.write(line));
   let queue: { submit: WatchSubmit; close(): Promise<void> } | undefined;
   if (options.redisUrl !== undefined) {
     if (options.moveSources) {
       throw new RoughcutError('BAD_ARGUMENT', '--done-dir cannot be used with --redis: a worker reads the file later from where it was dropped; leave sources in place or watch without --redis.');
     }
-    if (!openQueue) throw new RoughcutError('BAD_ARGUMENT', '--redis needs the queue module (workers/queue.ts), which is not built in this installation.');
     queue = await openQueue(options.redisUrl, options, logger);
   }
   const onEvent = (event: WatchEvent): void => {
@@ -112,7 +143,7 @@ export async function runWatch(options: WatchCommandOptions, io: Io, openQueue?:
       dir: options.dir, settleMs: options.settleMs, pollIntervalMs: options.pollIntervalMs, outDir: options.outDir,
       moveSources: options.moveSources, settings: options.settings, exports,
       exportOptions: exportOptionsFromFlags({ reviewBelow: options.reviewBelow, recordStart: options.settings.recordStart === 'auto' ? undefined : options.settings.recordStart }),
-      onEvent, logger, signal: stopped.signal, ...(queue ? { submit: queue.submit } : {}),
+      onEvent, logger, signal: stopped.signal, ...(queue ? { submit: queue.submit, resubmitKnown: true } : {}),
     });
     if (stop) void stop.then(onSignal);
     else {
@@ -129,7 +160,7 @@ export async function runWatch(options: WatchCommandOptions, io: Io, openQueue?:
 }
 
 /** Registers `roughcut watch` on the program; `openQueue` wires `--redis` to the queue module. */
-export function watchCommandWith(openQueue?: QueueSubmitterOpener): CommandPlugin {
+export function watchCommandWith(openQueue: QueueSubmitterOpener = openQueueSubmitter): CommandPlugin {
   return (program: Command, io: Io, setExit: (code: number) => void) => {
     const command = program.command('watch')
       .description('watch a folder: analyse every complete video dropped into it (whole folders once quiet), in-process or by queueing it with --redis')

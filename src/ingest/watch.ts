@@ -17,6 +17,8 @@ import { hashFile, WatchState, type WatchRecord } from './watch-state.js';
 
 /** Default quiet time before a file counts as complete. */
 export const DEFAULT_WATCH_SETTLE_MS = 5000;
+/** Longest wait before a file that failed for a passing reason is tried again. */
+const MAX_RETRY_DELAY_MS = 5 * 60_000;
 /** Default stat interval of polling mode. */
 export const DEFAULT_POLL_INTERVAL_MS = 2000;
 
@@ -54,7 +56,7 @@ export type WatchEvent =
   | { readonly type: 'taken'; readonly file: string; readonly group: string }
   | ({ readonly type: 'progress' } & ProgressEvent)
   | { readonly type: 'result'; readonly file: string; readonly ok: true; readonly hash: string; readonly outDir: string; readonly jobId?: string; readonly movedTo?: string; readonly summary?: Readonly<Record<string, unknown>> }
-  | { readonly type: 'failed'; readonly file: string; readonly ok: false; readonly code: string; readonly error: string; readonly hash?: string; readonly movedTo?: string }
+  | { readonly type: 'failed'; readonly file: string; readonly ok: false; readonly code: string; readonly error: string; readonly hash?: string; readonly movedTo?: string; readonly retrying?: boolean }
   | { readonly type: 'skipped'; readonly file: string; readonly hash: string; readonly reason: string; readonly movedTo?: string }
   /** The file in progress when the watcher stopped: nothing was written or recorded for it. */
   | { readonly type: 'aborted'; readonly file: string }
@@ -78,6 +80,12 @@ export interface WatchOptions {
   readonly moveSources?: boolean;
   /** What to do with a complete file; default: {@link analyzeFile} in-process with `settings` and `exports`. */
   readonly submit?: WatchSubmit;
+  /**
+   * Hand files whose content the state file already knows to `submit` again instead of skipping
+   * them. For queue mode, where the queue deduplicates by content and re-queues a job that failed
+   * for a reason that may pass. Default false.
+   */
+  readonly resubmitKnown?: boolean;
   /** Settings of the in-process analysis. */
   readonly settings?: Partial<AnalysisSettings>;
   /** More formats for the in-process analysis to write. */
@@ -153,6 +161,9 @@ export async function createWatcher(options: WatchOptions): Promise<Watcher> {
   const queue: Queued[] = [];
   let wake: (() => void) | undefined;
   let ticking = false;
+  /** Retryable failures so far per file, for the backoff; timers of the retries waiting. */
+  const retries = new Map<string, number>();
+  const retryTimers = new Set<NodeJS.Timeout>();
 
   const relativeOf = (p: string): string => path.relative(dir, path.resolve(p));
   const note = (p: string, stats: Stats | undefined): void => {
@@ -175,6 +186,18 @@ export async function createWatcher(options: WatchOptions): Promise<Watcher> {
     const abs = path.resolve(p);
     taken.delete(abs);
     if (tracked.delete(abs)) groupActivity.set(groupOf(relativeOf(abs)), Date.now());
+  };
+
+  /** Takes a file that failed for a reason that may pass (still growing, queue unreachable) again later, backing off. */
+  const retryLater = (file: string): void => {
+    const attempt = (retries.get(file) ?? 0) + 1;
+    retries.set(file, attempt);
+    const timer = setTimeout(() => {
+      retryTimers.delete(timer);
+      taken.delete(file);
+      fs.stat(file).then((s) => note(file, s), () => undefined);
+    }, Math.min(MAX_RETRY_DELAY_MS, Math.max(settleMs, 1000) * 2 ** (attempt - 1)));
+    retryTimers.add(timer);
   };
 
   /** Re-stats every tracked file and moves the groups that have been quiet for settleMs to the work queue. */
@@ -230,7 +253,7 @@ export async function createWatcher(options: WatchOptions): Promise<Watcher> {
       seen = { size: stats.size, mtimeMs: stats.mtimeMs };
       const known = state.findUnchanged(relative, seen.size, seen.mtimeMs);
       hash = known?.hash ?? await hashFile(file, stopper.signal);
-      const earlier = known?.record ?? state.get(hash);
+      const earlier = options.resubmitKnown ? undefined : known?.record ?? state.get(hash);
       if (earlier) {
         const movedTo = options.moveSources ? await moveSource(dir, file, relative, earlier.ok ? DONE_FOLDER : FAILED_FOLDER, earlier.ok ? undefined : earlier.error) : undefined;
         emit({ type: 'skipped', file, hash, reason: `already ${earlier.ok ? 'done' : 'failed'} (as ${earlier.file} at ${earlier.at})`, ...(movedTo ? { movedTo } : {}) });
@@ -244,26 +267,29 @@ export async function createWatcher(options: WatchOptions): Promise<Watcher> {
       const record: WatchRecord = { file: relative, ok: true, outDir: result.outDir ?? outDir, ...(result.jobId ? { jobId: result.jobId } : {}), at: new Date().toISOString(), ...seen };
       await state.set(hash, record);
       const movedTo = options.moveSources ? await moveSource(dir, file, relative, DONE_FOLDER) : undefined;
+      retries.delete(file);
       emit({
         type: 'result', file, ok: true, hash, outDir: record.outDir!, ...(result.jobId ? { jobId: result.jobId } : {}),
         ...(movedTo ? { movedTo } : {}), ...(result.summary ? { summary: result.summary } : {}),
       });
     } catch (thrown) {
       const error = asRoughcutError(thrown, file);
-      if (stopper.signal.aborted && error.code === 'ABORTED') {
+      // Whatever a stop interrupted (an abort, a closed connection) is not the file's fault.
+      if (stopper.signal.aborted) {
         emit({ type: 'aborted', file });
         return;
       }
       logger.warn('watched file failed', { file, code: error.code });
       let movedTo: string | undefined;
       try {
-        // A retryable failure (still growing, ffmpeg killed) is tried again on the next start or change.
+        // A retryable failure (still growing, ffmpeg killed, queue unreachable) is neither recorded nor moved: it is tried again.
+        if (error.retryable) retryLater(file);
         if (hash !== undefined && !error.retryable) await state.set(hash, { file: relative, ok: false, code: error.code, error: error.message, at: new Date().toISOString(), ...seen });
         if (options.moveSources && !error.retryable && error.code !== 'FILE_NOT_FOUND') movedTo = await moveSource(dir, file, relative, FAILED_FOLDER, error.message);
       } catch (moveError) {
         logger.error('could not record or move a failed file', { file, error: (moveError as Error).message });
       }
-      emit({ type: 'failed', file, ok: false, code: error.code, error: error.message, ...(hash ? { hash } : {}), ...(movedTo ? { movedTo } : {}) });
+      emit({ type: 'failed', file, ok: false, code: error.code, error: error.message, ...(hash ? { hash } : {}), ...(movedTo ? { movedTo } : {}), ...(error.retryable ? { retrying: true } : {}) });
     }
   };
 
@@ -307,6 +333,7 @@ export async function createWatcher(options: WatchOptions): Promise<Watcher> {
     closing ??= (async () => {
       stopper.abort();
       clearInterval(timer);
+      for (const t of retryTimers) clearTimeout(t);
       wake?.();
       await watcher.close();
       await worker;
@@ -329,9 +356,6 @@ function inProcessSubmit(options: WatchOptions, logger: Logger): WatchSubmit {
       outDir: job.outDir, settings: options.settings, exports: options.exports, exportOptions: options.exportOptions,
       signal: job.signal, onProgress: job.onProgress, logger,
     });
-    // analyze stages in a mkdtemp folder (mode 0700); people sharing the watched folder must be able to open the results.
-    const parent = await fs.stat(path.dirname(out.outDir));
-    await fs.chmod(out.outDir, parent.mode & 0o777);
     const a = out.analysis;
     return { outDir: out.outDir, summary: { shots: a.shots.length, transitions: a.transitions.length, frames: a.source.frameCount, framesPerSecond: a.timing.framesPerSecond } };
   };
