@@ -5,4 +5,5 @@ import type { CommandPlugin } from '../src/cli/main.js';
 export const commands: CommandPlugin[] = [
   (await import('./serve-command.js')).serveCommand,
   (await import('./watch-command.js')).watchCommand,
+  ...(await import('./queue-commands.js')).queueCommands,
 ];

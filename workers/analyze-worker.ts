@@ -1,0 +1,60 @@
+// The analyze worker: a BullMQ Worker whose processor runs sandboxed in child processes, with long locks and stalled-job recovery.
+import { Worker } from 'bullmq';
+import { fileURLToPath } from 'node:url';
+import { silentLogger, type Logger } from '../src/core/logger.js';
+import { redisOptions, type QueueConnection } from './connection.js';
+import { ANALYZE_QUEUE, type AnalyzeJobData, type AnalyzeJobResult } from './queue.js';
+
+/** Lock held by a worker on its job, renewed every half of it while the job runs. */
+export const DEFAULT_LOCK_DURATION_MS = 60_000;
+/** How often a worker looks for jobs whose lock expired (their worker died). */
+export const DEFAULT_STALLED_INTERVAL_MS = 30_000;
+/** A job that stalls more often than this is failed instead of being taken again. */
+export const DEFAULT_MAX_STALLED_COUNT = 2;
+
+/** Options of {@link createAnalyzeWorker}. */
+export interface AnalyzeWorkerOptions {
+  readonly connection: QueueConnection;
+  /** Jobs run at once, each in its own child process; default 1 (one analysis keeps about two cores busy). */
+  readonly concurrency?: number;
+  /**
+   * Lock duration in ms; default {@link DEFAULT_LOCK_DURATION_MS}. The lock is extended every
+   * half of it for as long as the job runs (the analysis runs in a child process, so the
+   * worker's event loop is always free to do so): a one-hour file keeps its lock, while the job
+   * of a killed worker is taken over within about lock + stalled interval.
+   */
+  readonly lockDurationMs?: number;
+  /** Default {@link DEFAULT_STALLED_INTERVAL_MS}. */
+  readonly stalledIntervalMs?: number;
+  /** Default {@link DEFAULT_MAX_STALLED_COUNT}. */
+  readonly maxStalledCount?: number;
+  /** Run the processor in this process instead of a child (for debugging); default false. */
+  readonly inProcess?: boolean;
+  readonly logger?: Logger;
+}
+
+/** The processor file next to this one: `.ts` when run from source (tsx), `.js` when built. */
+export function analyzeProcessorFile(): string {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return fileURLToPath(new URL(`./analyze-processor${ext}`, import.meta.url));
+}
+
+/**
+ * Starts a worker on the analyze queue. Its processor (`analyze-processor`) runs in a child
+ * process forked with this process's `execArgv` (so `node --import tsx` reaches it too).
+ */
+export async function createAnalyzeWorker(options: AnalyzeWorkerOptions): Promise<Worker<AnalyzeJobData, AnalyzeJobResult>> {
+  const logger = options.logger ?? silentLogger;
+  const processor = options.inProcess ? (await import('./analyze-processor.js')).default as never : analyzeProcessorFile();
+  const worker = new Worker<AnalyzeJobData, AnalyzeJobResult>(ANALYZE_QUEUE, processor, {
+    connection: redisOptions(options.connection, 'worker'),
+    prefix: options.connection.prefix,
+    concurrency: options.concurrency ?? 1,
+    lockDuration: options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS,
+    stalledInterval: options.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
+    maxStalledCount: options.maxStalledCount ?? DEFAULT_MAX_STALLED_COUNT,
+    useWorkerThreads: false,
+  });
+  worker.on('error', (error: Error) => logger.warn('redis error', { queue: ANALYZE_QUEUE, error: error.message }));
+  return worker;
+}

@@ -1,0 +1,56 @@
+// The export worker: the parent job of each flow, rendering the requested formats from the analysis.json its child wrote.
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { asRoughcutError, RoughcutError } from '../src/core/errors.js';
+import { silentLogger, type Logger } from '../src/core/logger.js';
+import { resolveExporters } from '../src/export/registry.js';
+import { loadAnalysis, writeExports } from '../src/export/write-exports.js';
+import { redisOptions, type QueueConnection } from './connection.js';
+import { DEFAULT_LOCK_DURATION_MS, DEFAULT_MAX_STALLED_COUNT, DEFAULT_STALLED_INTERVAL_MS } from './analyze-worker.js';
+import { EXPORT_QUEUE, type AnalyzeJobResult, type ExportJobData, type ExportJobResult } from './queue.js';
+
+/** Options of {@link createExportWorker}. */
+export interface ExportWorkerOptions {
+  readonly connection: QueueConnection;
+  /** Default 2: exports are small text renders. */
+  readonly concurrency?: number;
+  readonly lockDurationMs?: number;
+  readonly stalledIntervalMs?: number;
+  readonly maxStalledCount?: number;
+  readonly logger?: Logger;
+}
+
+/**
+ * Renders the job's formats from the analysis its analyze child returned (read back from
+ * analysis.json, never from Redis) into the same results folder, and returns the child's result
+ * plus the export paths.
+ */
+export async function processExportJob(job: Job<ExportJobData, ExportJobResult>): Promise<ExportJobResult> {
+  const children = Object.values(await job.getChildrenValues<AnalyzeJobResult>());
+  const analyzed = children[0];
+  try {
+    if (!analyzed) throw new RoughcutError('OUTPUT_FAILED', `${job.data.path}: the analysis of this file is missing from the queue; queue it again.`, { file: job.data.path });
+    const { exporters, unknown } = resolveExporters(job.data.formats.join(','));
+    if (unknown.length > 0) throw new RoughcutError('BAD_ARGUMENT', `unknown export format ${unknown.map((u) => `"${u}"`).join(', ')}.`);
+    const exports = exporters.length === 0 ? [] : await writeExports(await loadAnalysis(analyzed.files.analysis), exporters, analyzed.outDir, job.data.exportOptions);
+    return { ...analyzed, files: { ...analyzed.files, ...(exports.length > 0 ? { exports } : {}) }, exports };
+  } catch (thrown) {
+    const error = asRoughcutError(thrown, job.data.path);
+    if (error.isInputError || !error.retryable) throw new UnrecoverableError(error.message);
+    throw new Error(error.message);
+  }
+}
+
+/** Starts a worker on the export queue (in-process: rendering text needs no sandbox). */
+export function createExportWorker(options: ExportWorkerOptions): Worker<ExportJobData, ExportJobResult> {
+  const logger = options.logger ?? silentLogger;
+  const worker = new Worker<ExportJobData, ExportJobResult>(EXPORT_QUEUE, processExportJob, {
+    connection: redisOptions(options.connection, 'worker'),
+    prefix: options.connection.prefix,
+    concurrency: options.concurrency ?? 2,
+    lockDuration: options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS,
+    stalledInterval: options.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
+    maxStalledCount: options.maxStalledCount ?? DEFAULT_MAX_STALLED_COUNT,
+  });
+  worker.on('error', (error: Error) => logger.warn('redis error', { queue: EXPORT_QUEUE, error: error.message }));
+  return worker;
+}
