@@ -3,6 +3,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RoughcutError } from '../src/core/errors.js';
 import { createWatcher, type WatchEvent, type WatchOptions, type Watcher } from '../src/ingest/watch.js';
 import { renderGraph, tempDir } from './helpers/media.js';
 
@@ -214,5 +215,27 @@ describe('createWatcher (in-process)', () => {
     const again = await start(dir);
     await again.waitFor((e) => e.type === 'result' && e.file === file);
     await again.watcher.close();
+  });
+  it('tries a file again later when it failed for a reason that may pass, without recording or moving it', async () => {
+    const dir = await folder();
+    let calls = 0;
+    const run = await start(dir, {
+      moveSources: true,
+      submit: async (job) => {
+        calls += 1;
+        if (calls === 1) throw new RoughcutError('OUTPUT_FAILED', `${job.file}: could not be queued; try again.`, { file: job.file, retryable: true });
+        return { jobId: 'job-1' };
+      },
+    });
+    const file = path.join(dir, 'retry.mp4');
+    await fs.writeFile(file, clipA);
+    const failed = await run.waitFor((e) => e.type === 'failed');
+    expect(failed).toMatchObject({ file, retrying: true });
+    expect(existsSync(file)).toBe(true);
+    const result = await run.waitFor((e) => e.type === 'result');
+    expect(result).toMatchObject({ file, jobId: 'job-1', movedTo: path.join(dir, 'done', 'retry.mp4') });
+    expect(result.at - failed.at).toBeGreaterThanOrEqual(1000);
+    expect(calls).toBe(2);
+    await run.watcher.close();
   });
 });
