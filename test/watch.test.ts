@@ -90,8 +90,9 @@ describe('createWatcher (in-process)', () => {
     expect(run.events.at(-1)).toMatchObject({ type: 'stopped', pending: 0 });
   });
 
-  it('ignores temporary, hidden, AppleDouble, non-video and own files, and takes a .part once renamed to .mp4', async () => {
+  it('ignores temporary, hidden, AppleDouble, empty, non-video and own files, and takes a .part once renamed to .mp4', async () => {
     const dir = await folder();
+    await fs.writeFile(path.join(dir, 'placeholder.mp4'), '');
     for (const name of ['.hidden.mp4', '._clip.mp4', 'clip.mp4.part', 'x.crdownload', 'y.tmp', 'z.mp4~', 'notes.txt', 'clip.mov.filepart']) {
       await fs.writeFile(path.join(dir, name), clipA);
     }
@@ -108,6 +109,10 @@ describe('createWatcher (in-process)', () => {
     await sleep(SETTLE_MS * 1.5);
     expect(run.of('taken').map((e) => 'file' in e && e.file)).toEqual([renamed]);
     expect(run.of('result', renamed)).toHaveLength(1);
+    // The empty placeholder is taken once the copier fills it.
+    const placeholder = path.join(dir, 'placeholder.mp4');
+    await fs.writeFile(placeholder, clipB);
+    await run.waitFor((e) => e.type === 'result' && e.file === placeholder);
     await run.watcher.close();
   });
 

@@ -229,7 +229,8 @@ export async function createWatcher(options: WatchOptions): Promise<Watcher> {
           const t = tracked.get(m)!;
           tracked.delete(m);
           taken.set(m, { size: t.size, mtimeMs: t.mtimeMs });
-          if (!isVideoCandidate(path.basename(m))) continue;
+          // An empty file is a placeholder a copier has not filled yet: it is taken when it grows.
+          if (!isVideoCandidate(path.basename(m)) || t.size === 0) continue;
           queue.push({ file: m, relative: relativeOf(m), group });
           emit({ type: 'taken', file: m, group });
         }
