@@ -2,16 +2,19 @@
 import http from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
+import { Writable } from 'node:stream';
+import { UnrecoverableError, Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyzeFile } from '../src/analyze.js';
-import { createBullmqBackend } from '../workers/api/bullmq-backend.js';
+import { silentLogger } from '../src/core/logger.js';
+import { createAnalyzeWorker } from '../workers/analyze-worker.js';
+import { openQueueBackend } from '../workers/api/queue-backend.js';
 import { realRoots } from '../workers/api/media-paths.js';
 import { buildApiServer } from '../workers/api/server.js';
-import { openQueueBackend } from '../workers/api/queue-backend.js';
+import { redisOptions, type QueueConnection } from '../workers/connection.js';
+import { createExportWorker } from '../workers/export-worker.js';
+import { ANALYZE_QUEUE, openQueues } from '../workers/queue.js';
 import { runServe } from '../workers/serve-command.js';
-import { Writable } from 'node:stream';
 import { renderGraph, tempDir } from './helpers/media.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
 
@@ -23,8 +26,7 @@ let dir: string;
 let cleanup: () => Promise<void>;
 let media: string;
 let app: FastifyInstance;
-let queue: Queue;
-const queueName = `roughcut-analyze-test-${process.pid}-${Date.now()}`;
+let connection: QueueConnection;
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -38,18 +40,9 @@ beforeAll(async () => {
     `smptebars=s=160x90:r=25,trim=duration=1,${n}[b]`,
     '[a][b]concat=n=2:v=1:a=0[v]',
   ].join(';'));
-  const connection = { url: redis.url };
-  queue = new Queue(queueName, { connection });
-  const queueEvents = new QueueEvents(queueName, { connection });
-  const backend = await createBullmqBackend({
-    queue, queueEvents,
-    enqueue: async (request) => {
-      const job = await queue.add('analyze', { ...request, outDir: path.join(dir, 'out', path.parse(request.path).name) });
-      return { jobId: String(job.id), deduplicated: false };
-    },
-    requestCancel: async () => {},
-    closeAll: () => queue.close(),
-  });
+  // A prefix of its own, as each queue test gets a fresh queue.
+  connection = { url: redis.url, prefix: `{api-test-${process.pid}}` };
+  const backend = await openQueueBackend(connection, path.join(realDir!, 'out'), silentLogger);
   app = await buildApiServer({ backend, mediaRoots: [media], uploadRoot: path.join(media, 'uploads'), token: TOKEN, uploadLimitBytes: 1 << 20, statePollMs: 1000 });
 });
 
@@ -84,29 +77,28 @@ describe('API on BullMQ', () => {
     const id = res.json().id as string;
     const status = await app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: auth });
     expect(status.json()).toMatchObject({ id, state: 'waiting', path: path.join(media, 'clip.mp4') });
-    const job = await queue.getJob(id);
-    expect(job?.data.settings).toEqual({ minShotSeconds: 0.2 });
+    const again = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { path: path.join(media, 'clip.mp4'), settings: { minShotSeconds: '0.2' } } });
+    expect(again.json()).toMatchObject({ id, deduplicated: true });
+    const queues = openQueues(connection);
+    const job = await queues.analyze.getJob(id);
+    expect(job?.data.settings.minShotSeconds).toBe(0.2);
+    expect(path.dirname(job!.data.outDir)).toBe(path.join(path.dirname(media), 'out'));
+    await queues.close();
     const del = await app.inject({ method: 'DELETE', url: `/v1/jobs/${id}`, headers: auth });
     expect(del.json()).toEqual({ id, outcome: 'removed' });
     expect((await app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: auth })).statusCode).toBe(404);
   });
 
   it('streams progress and completion over SSE while a worker runs the job; artifacts download', async () => {
-    const worker = new Worker(queueName, async (job: Job) => {
-      const out = await analyzeFile(job.data.path as string, {
-        outDir: job.data.outDir as string, settings: job.data.settings as object,
-        onProgress: (p) => { void job.updateProgress({ stage: p.stage, done: p.done, total: p.total }); },
-      });
-      return { outDir: out.outDir, files: out.files };
-    }, { connection: { url: redis.url }, concurrency: 1, autorun: false });
-    const created = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { path: path.join(media, 'clip.mp4') } });
+    const created = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { path: path.join(media, 'clip.mp4'), formats: ['fcpxml'] } });
     const id = created.json().id as string;
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as { port: number };
     const stream = readEvents(port, `/v1/jobs/${id}/events`);
-    void worker.run();
+    // The queue module's own workers, the analyze processor in this process rather than a child.
+    const workers: Worker[] = [await createAnalyzeWorker({ connection, inProcess: true }), createExportWorker({ connection })];
     const { status, type, events } = await stream;
-    await worker.close();
+    await Promise.all(workers.map((w) => w.close()));
     expect(status).toBe(200);
     expect(type).toMatch(/^text\/event-stream/);
     expect(events[0]).toMatchObject({ event: 'state', data: { id } });
@@ -115,7 +107,8 @@ describe('API on BullMQ', () => {
 
     const job = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: auth })).json();
     expect(job.state).toBe('completed');
-    expect(job.artifacts).toEqual(expect.arrayContaining(['analysis.json', 'report.html', 'clip.edl']));
+    expect(job.artifacts).toEqual(expect.arrayContaining(['analysis.json', 'report.html', 'clip.edl', 'clip.fcpxml']));
+    expect(job.result.exports).toHaveLength(1);
     expect(job.artifacts.some((a: string) => a.startsWith('keyframes/'))).toBe(true);
     const analysis = await app.inject({ method: 'GET', url: `/v1/jobs/${id}/artifacts/analysis.json`, headers: auth });
     expect(analysis.statusCode).toBe(200);
@@ -129,6 +122,28 @@ describe('API on BullMQ', () => {
     expect((await app.inject({ method: 'DELETE', url: `/v1/jobs/${id}`, headers: auth })).statusCode).toBe(409);
   });
 
+  it('marks a running job for cancel (202) and a worker that reads the mark fails it', async () => {
+    const created = await app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { path: 'clip.mp4', settings: { reel: 'CANCEL' } } });
+    const id = created.json().id as string;
+    const queues = openQueues(connection);
+    // A stand-in for the analyze worker that only waits for the API's cancel mark in the job data.
+    const worker = new Worker(ANALYZE_QUEUE, async (job) => {
+      for (;;) {
+        if ((await queues.analyze.getJob(String(job.id)))?.data.cancelRequested) throw new UnrecoverableError('cancelled by the API');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }, { connection: redisOptions(connection), prefix: connection.prefix });
+    const status = async () => (await app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: auth })).json() as { state: string; cancelRequested?: boolean; failedReason?: string };
+    for (let i = 0; i < 100 && (await status()).state !== 'active'; i += 1) await new Promise((r) => setTimeout(r, 50));
+    const del = await app.inject({ method: 'DELETE', url: `/v1/jobs/${id}`, headers: auth });
+    expect(del.statusCode).toBe(202);
+    expect(del.json()).toEqual({ id, outcome: 'cancelling' });
+    for (let i = 0; i < 100 && (await status()).state !== 'failed'; i += 1) await new Promise((r) => setTimeout(r, 50));
+    expect(await status()).toMatchObject({ state: 'failed', cancelRequested: true, failedReason: 'cancelled by the API' });
+    await worker.close();
+    await queues.close();
+  });
+
   it('puts the queue dashboard behind the same token', async () => {
     expect((await app.inject({ method: 'GET', url: '/admin/queues' })).statusCode).toBe(401);
     expect((await app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: { authorization: 'Bearer nope' } })).statusCode).toBe(401);
@@ -138,7 +153,8 @@ describe('API on BullMQ', () => {
     const basic = { authorization: `Basic ${Buffer.from(`editor:${TOKEN}`).toString('base64')}` };
     const api = await app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: basic });
     expect(api.statusCode).toBe(200);
-    expect(JSON.stringify(api.json())).toContain(queueName);
+    expect(JSON.stringify(api.json())).toContain('roughcut-analyze');
+    expect(JSON.stringify(api.json())).toContain('roughcut-export');
   });
 });
 
@@ -148,7 +164,7 @@ describe('roughcut serve', () => {
     const stderr = new Writable({ write(chunk: Buffer, _enc, done) { log += chunk.toString(); done(); } }) as unknown as NodeJS.WriteStream;
     let stop!: () => void;
     const stopped = new Promise<void>((resolve) => { stop = resolve; });
-    const running = runServe({ port: 0, host: '127.0.0.1', redisUrl: redis.url, mediaRoots: [media], uploadRoot: undefined, token: TOKEN, localOnly: false, uploadLimitMb: 1 },
+    const running = runServe({ port: 0, host: '127.0.0.1', redisUrl: redis.url, mediaRoots: [media], uploadRoot: undefined, outRoot: undefined, token: TOKEN, localOnly: false, uploadLimitMb: 1 },
       { stdout: stderr, stderr }, openQueueBackend, stopped);
     const deadline = Date.now() + 10_000;
     while (!log.includes('"listening"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -11,6 +11,7 @@ import type { JobBackend } from './api/job-backend.js';
 import { realRoots } from './api/media-paths.js';
 import { buildApiServer } from './api/server.js';
 import { openQueueBackend } from './api/queue-backend.js';
+import { describeRedisUrl, resolveConnection, type QueueConnection } from './connection.js';
 
 /** The options of `roughcut serve`, as parsed from flags and environment. */
 export interface ServeOptions {
@@ -19,13 +20,15 @@ export interface ServeOptions {
   readonly redisUrl: string | undefined;
   readonly mediaRoots: readonly string[];
   readonly uploadRoot: string | undefined;
+  /** Where job results go (default `<first media root>/roughcut-out`); workers must see it at the same path. */
+  readonly outRoot: string | undefined;
   readonly token: string | undefined;
   readonly localOnly: boolean;
   readonly uploadLimitMb: number;
 }
 
-/** Opens the job backend for a Redis URL; tests pass their own. */
-export type BackendOpener = (redisUrl: string | undefined, logger: Logger) => Promise<JobBackend>;
+/** Opens the job backend on a queue connection with results under `outRoot`; tests may pass their own. */
+export type BackendOpener = (connection: QueueConnection, outRoot: string, logger: Logger) => Promise<JobBackend>;
 
 function parsePositiveInt(text: string, flag: string, max: number): number {
   const v = Number(text);
@@ -43,6 +46,7 @@ export function serveOptions(opts: Record<string, unknown>, env: NodeJS.ProcessE
     redisUrl: typeof opts.redis === 'string' ? opts.redis : undefined,
     mediaRoots: roots,
     uploadRoot: typeof opts.uploadRoot === 'string' ? opts.uploadRoot : undefined,
+    outRoot: typeof opts.outRoot === 'string' ? opts.outRoot : undefined,
     token: typeof opts.token === 'string' ? opts.token : env.ROUGHCUT_API_TOKEN,
     localOnly: opts.localOnly === true,
     uploadLimitMb: parsePositiveInt(String(opts.uploadLimit ?? '2048'), 'upload-limit', 1024 * 1024),
@@ -77,13 +81,19 @@ export async function runServe(options: ServeOptions, io: Io, openBackend: Backe
   const uploadDir = path.resolve(options.uploadRoot ?? path.join(roots[0]!, 'uploads'));
   await fs.mkdir(uploadDir, { recursive: true });
   const uploadRoot = await fs.realpath(uploadDir);
-  const backend = await openBackend(options.redisUrl, logger);
+  const outRoot = path.resolve(options.outRoot ?? path.join(roots[0]!, 'roughcut-out'));
+  await fs.mkdir(outRoot, { recursive: true });
+  const connection = await resolveConnection({ ...(options.redisUrl ? { redis: options.redisUrl } : {}) });
+  const backend = await openBackend(connection, outRoot, logger);
   const app = await buildApiServer({
     backend, mediaRoots: roots, uploadRoot, token, uploadLimitBytes: options.uploadLimitMb * 1024 * 1024, version: packageVersion(), logger,
   });
   try {
     const address = await app.listen({ port: options.port, host: options.host });
-    logger.info('listening', { address, mediaRoots: roots, uploadRoot, auth: token === undefined ? 'off (local only)' : 'bearer' });
+    logger.info('listening', {
+      address, redis: describeRedisUrl(connection.url), prefix: connection.prefix, mediaRoots: roots, uploadRoot, outRoot,
+      auth: token === undefined ? 'off (local only)' : 'bearer',
+    });
     await (stop ?? new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
@@ -101,9 +111,10 @@ export const serveCommand: CommandPlugin = (program: Command, io: Io, setExit: (
     .description('HTTP API for editor toolchains: queue analyses of files under the media roots or uploads, follow progress (SSE), download outputs')
     .option('--port <port>', 'TCP port', '8080')
     .option('--host <host>', 'address to listen on; anything but loopback needs a token', '127.0.0.1')
-    .option('--redis <url>', 'Redis URL (default: REDIS_URL, else redis://127.0.0.1:6379)')
+    .option('--redis <url>', 'Redis URL (default: REDIS_URL, roughcut.config.json, else redis://127.0.0.1:6379; key prefix from ROUGHCUT_QUEUE_PREFIX)')
     .option('--media-root <dir...>', 'folders jobs may read from (repeatable; default: ROUGHCUT_MEDIA_ROOT, separated by ":")')
     .option('--upload-root <dir>', 'where uploads are stored; must be on storage the workers share (default: <first media root>/uploads)')
+    .option('--out-root <dir>', 'where job results go; must be on storage the workers share (default: <first media root>/roughcut-out)')
     .option('--token <token>', 'bearer token clients must send (default: ROUGHCUT_API_TOKEN)')
     .option('--local-only', 'allow running without a token, on a loopback --host only')
     .option('--upload-limit <MB>', 'largest upload in megabytes', '2048')

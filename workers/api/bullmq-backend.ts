@@ -1,21 +1,26 @@
-// The JobBackend over BullMQ: job lookup and cancel on the analysis queue, one shared QueueEvents fanned out to per-job listeners.
+// The JobBackend over BullMQ: analyze jobs looked up, cancelled and followed, with the flow's export parent deciding when a job is done.
 import type { Job, Queue, QueueEvents } from 'bullmq';
 import type { AnalysisRequest, CancelOutcome, JobBackend, JobEvent, JobView } from './job-backend.js';
 
-/** What the BullMQ backend is built from; the serve command wires in the queue module. */
+/** What the BullMQ backend is built from; queue-backend.ts wires in the queue module. */
 export interface BullmqBackendOptions {
-  /** The analysis queue (jobs are looked up and removed here). */
+  /** The queue whose job ids the API hands out (analyze): progress and failure come from it. */
   readonly queue: Queue;
-  /** Events of the same queue; the backend starts listening and closes it on close(). */
+  /** Events of `queue`; closed by close(). */
   readonly queueEvents: QueueEvents;
-  /** Queues an analysis (the queue module's enqueueAnalysis, bound to its connection). */
+  /**
+   * The queue of flow parents (export), when jobs are flows: a job is completed only once its
+   * parent has rendered the exports, and its result is the parent's.
+   */
+  readonly parentQueue?: Queue;
+  /** Events of `parentQueue`; closed by close(). */
+  readonly parentEvents?: QueueEvents;
+  /** Queues an analysis (the queue module's enqueueAnalysis on open queues). */
   readonly enqueue: (request: AnalysisRequest) => Promise<{ jobId: string; deduplicated: boolean }>;
-  /** Asks the worker running `job` to abort it (the queue module's cancel mark). */
+  /** Asks the worker running `job` to abort it. */
   readonly requestCancel: (job: Job) => Promise<void>;
   /** Reads back whether a cancel was asked for `job`. */
-  readonly cancelRequested?: (job: Job) => Promise<boolean>;
-  /** More queues for the dashboard (the export queue). */
-  readonly extraQueues?: readonly Queue[];
+  readonly cancelRequested?: (job: Job) => boolean;
   /** Closes the queues and connections handed in, on close(). */
   readonly closeAll?: () => Promise<void>;
 }
@@ -36,34 +41,56 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** A JobBackend on BullMQ; call it once per server, it owns one QueueEvents subscription. */
+/** A JobBackend on BullMQ; make one per server: it owns the QueueEvents subscriptions. */
 export async function createBullmqBackend(options: BullmqBackendOptions): Promise<JobBackend> {
-  const { queue, queueEvents } = options;
+  const { queue, queueEvents, parentQueue, parentEvents } = options;
   const listeners = new Map<string, Set<(event: JobEvent) => void>>();
+  /** Parent (export) job id → the analyze job id clients follow, for subscribed jobs. */
+  const childOf = new Map<string, string>();
   const emit = (jobId: string, event: JobEvent): void => {
     for (const listener of listeners.get(jobId) ?? []) listener(event);
   };
   queueEvents.on('progress', ({ jobId, data }) => emit(jobId, { type: 'progress', data }));
-  queueEvents.on('completed', ({ jobId, returnvalue }) => emit(jobId, { type: 'completed', result: parsed(returnvalue) }));
   queueEvents.on('failed', ({ jobId, failedReason }) => emit(jobId, { type: 'failed', reason: failedReason }));
   queueEvents.on('removed', ({ jobId }) => emit(jobId, { type: 'removed' }));
-  await queueEvents.waitUntilReady();
+  if (parentEvents) {
+    const child = (parentId: string): string | undefined => childOf.get(parentId);
+    parentEvents.on('completed', ({ jobId, returnvalue }) => { const id = child(jobId); if (id) emit(id, { type: 'completed', result: parsed(returnvalue) }); });
+    parentEvents.on('failed', ({ jobId, failedReason }) => { const id = child(jobId); if (id) emit(id, { type: 'failed', reason: failedReason }); });
+  } else {
+    queueEvents.on('completed', ({ jobId, returnvalue }) => emit(jobId, { type: 'completed', result: parsed(returnvalue) }));
+  }
+  await Promise.all([queueEvents.waitUntilReady(), parentEvents?.waitUntilReady()]);
+
+  const parentOf = async (job: Job): Promise<Job | undefined> =>
+    parentQueue && job.parent?.id ? parentQueue.getJob(job.parent.id) : undefined;
 
   const view = async (job: Job): Promise<JobView> => {
-    const state = await job.getState();
+    let state: string = await job.getState();
+    let result: unknown = state === 'completed' ? parsed(job.returnvalue) : undefined;
+    let failedReason = state === 'failed' ? job.failedReason : undefined;
+    let finishedOn = job.finishedOn;
+    const parent = await parentOf(job);
+    if (parent && state === 'completed') {
+      // The analysis is written; the job is done when the parent has rendered the exports.
+      const parentState = await parent.getState();
+      if (parentState === 'completed') result = parsed(parent.returnvalue);
+      else if (parentState === 'failed') failedReason = parent.failedReason;
+      state = parentState === 'completed' || parentState === 'failed' ? parentState : 'active';
+      if (state === 'active') result = undefined;
+      finishedOn = parent.finishedOn;
+    }
     const data = (job.data ?? {}) as Record<string, unknown>;
-    const result = state === 'completed' ? parsed(job.returnvalue) : undefined;
     const outDir = text(data.outDir) ?? text((result as Record<string, unknown> | undefined)?.outDir);
-    const cancel = options.cancelRequested ? await options.cancelRequested(job) : false;
     return {
       id: String(job.id), state, progress: job.progress,
       ...(text(data.path) ? { path: text(data.path) } : {}),
       ...(outDir ? { outDir } : {}),
       ...(result !== undefined ? { result } : {}),
-      ...(state === 'failed' && job.failedReason ? { failedReason: job.failedReason } : {}),
-      ...(cancel ? { cancelRequested: true } : {}),
+      ...(failedReason ? { failedReason } : {}),
+      ...(options.cancelRequested?.(job) ? { cancelRequested: true } : {}),
       createdAt: job.timestamp,
-      ...(job.finishedOn ? { finishedAt: job.finishedOn } : {}),
+      ...(finishedOn && (state === 'completed' || state === 'failed') ? { finishedAt: finishedOn } : {}),
     };
   };
 
@@ -76,16 +103,17 @@ export async function createBullmqBackend(options: BullmqBackendOptions): Promis
     async cancel(id): Promise<CancelOutcome> {
       const job = await queue.getJob(id);
       if (!job) return 'missing';
-      const state = await job.getState();
-      if (NOT_STARTED.has(state)) {
+      const current = await view(job);
+      if (current.state === 'completed' || current.state === 'failed') return 'finished';
+      if (NOT_STARTED.has(current.state)) {
         try {
-          await job.remove();
+          // Removing the flow's parent removes the child with it, so no export runs without an analysis.
+          await ((await parentOf(job)) ?? job).remove();
           return 'removed';
         } catch {
-          // A worker took it between getState and remove (it is locked now): cancel it running.
+          // A worker took it between the state read and the remove (it is locked now): cancel it running.
         }
       }
-      if (state === 'completed' || state === 'failed') return 'finished';
       await options.requestCancel(job);
       return 'cancelling';
     },
@@ -93,16 +121,22 @@ export async function createBullmqBackend(options: BullmqBackendOptions): Promis
       let set = listeners.get(id);
       if (!set) listeners.set(id, set = new Set());
       set.add(listener);
+      const job = parentQueue ? await queue.getJob(id) : undefined;
+      const parentId = job?.parent?.id;
+      if (parentId) childOf.set(parentId, id);
       return () => {
         const s = listeners.get(id);
         s?.delete(listener);
-        if (s && s.size === 0) listeners.delete(id);
+        if (s && s.size === 0) {
+          listeners.delete(id);
+          if (parentId) childOf.delete(parentId);
+        }
       };
     },
-    dashboardQueues: () => [queue, ...(options.extraQueues ?? [])],
+    dashboardQueues: () => [queue, ...(parentQueue ? [parentQueue] : [])],
     async close() {
       listeners.clear();
-      await queueEvents.close();
+      await Promise.allSettled([queueEvents.close(), parentEvents?.close()]);
       await options.closeAll?.();
     },
   };

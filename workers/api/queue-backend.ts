@@ -1,34 +1,42 @@
-// Wires the API's JobBackend to the analysis queue in Redis: connection, queues, QueueEvents, enqueue and the cancel mark.
-import { Queue, QueueEvents, type Job } from 'bullmq';
+// Wires the API's JobBackend to the roughcut queues (workers/queue.ts): enqueueAnalysis flows, analyze/export events, the cancel mark.
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Job } from 'bullmq';
 import type { Logger } from '../../src/core/logger.js';
+import type { QueueConnection } from '../connection.js';
+import { enqueueAnalysis, openQueueEvents, openQueues, type AnalyzeJobData } from '../queue.js';
 import { createBullmqBackend } from './bullmq-backend.js';
 import type { AnalysisRequest, JobBackend } from './job-backend.js';
 
-// PROVISIONAL until workers/queue.ts and workers/connection.ts land: the same names and defaults
-// they are expected to export (queue names, REDIS_URL, Cluster-safe prefix, enqueueAnalysis).
-const ANALYZE_QUEUE = 'roughcut-analyze';
-const EXPORT_QUEUE = 'roughcut-export';
-const prefix = (): string => process.env.ROUGHCUT_QUEUE_PREFIX ? `{${process.env.ROUGHCUT_QUEUE_PREFIX}}` : '{roughcut}';
+/**
+ * A results folder for a new job under `outRoot`: the file's name plus a unique suffix, so two
+ * different files with the same name never share a folder. (A deduplicated job keeps the folder
+ * its first submission got.)
+ */
+export function jobOutDir(outRoot: string, file: string): string {
+  const name = path.parse(file).name.replace(/^\.+/, '') || 'video';
+  return path.join(outRoot, `${name}-${new Date().toISOString().slice(0, 10)}-${randomBytes(4).toString('hex')}`);
+}
 
-/** Opens the analysis and export queues on `redisUrl` (default REDIS_URL, else localhost) as a JobBackend. */
-export async function openQueueBackend(redisUrl: string | undefined, logger: Logger): Promise<JobBackend> {
-  const connection = { url: redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', maxRetriesPerRequest: null };
-  const opts = { connection, prefix: prefix() };
-  const queue = new Queue(ANALYZE_QUEUE, opts);
-  const exportQueue = new Queue(EXPORT_QUEUE, opts);
-  const queueEvents = new QueueEvents(ANALYZE_QUEUE, opts);
-  const warn = (error: Error): void => logger.warn('redis error', { error: error.message });
-  queue.on('error', warn);
-  exportQueue.on('error', warn);
-  queueEvents.on('error', warn);
+/** Opens the analyze and export queues on `connection` as the API's JobBackend; results go under `outRoot`. */
+export async function openQueueBackend(connection: QueueConnection, outRoot: string, logger: Logger): Promise<JobBackend> {
+  const queues = openQueues(connection, { logger });
+  const analyzeEvents = openQueueEvents(connection, 'analyze', logger);
+  const exportEvents = openQueueEvents(connection, 'export', logger);
   return createBullmqBackend({
-    queue, queueEvents, extraQueues: [exportQueue],
+    queue: queues.analyze, queueEvents: analyzeEvents,
+    parentQueue: queues.export, parentEvents: exportEvents,
     enqueue: async (request: AnalysisRequest) => {
-      const job = await queue.add('analyze', { path: request.path, settings: request.settings ?? {}, formats: request.formats ?? [] });
-      return { jobId: String(job.id), deduplicated: false };
+      const result = await enqueueAnalysis(queues, {
+        path: request.path, outDir: jobOutDir(outRoot, request.path),
+        ...(request.settings ? { settings: request.settings } : {}),
+        ...(request.formats ? { formats: request.formats } : {}),
+      }, { skipValidation: false });
+      return { jobId: result.jobId, deduplicated: result.deduplicated };
     },
-    requestCancel: async (job: Job) => { await job.updateData({ ...job.data, cancelRequested: true }); },
-    cancelRequested: async (job: Job) => (job.data as { cancelRequested?: unknown }).cancelRequested === true,
-    closeAll: async () => { await Promise.all([queue.close(), exportQueue.close()]); },
+    // The analyze worker watches its job's data for this mark and aborts the analysis.
+    requestCancel: async (job: Job) => { await job.updateData({ ...(job.data as AnalyzeJobData), cancelRequested: true }); },
+    cancelRequested: (job: Job) => (job.data as Partial<AnalyzeJobData>).cancelRequested === true,
+    closeAll: () => queues.close(),
   });
 }
