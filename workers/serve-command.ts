@@ -18,6 +18,8 @@ export interface ServeOptions {
   readonly port: number;
   readonly host: string;
   readonly redisUrl: string | undefined;
+  /** Queue key prefix (`--prefix`); default ROUGHCUT_QUEUE_PREFIX or `roughcut`, as the workers use. */
+  readonly prefix?: string | undefined;
   readonly mediaRoots: readonly string[];
   readonly uploadRoot: string | undefined;
   /** Where job results go (default `<first media root>/roughcut-out`); workers must see it at the same path. */
@@ -44,6 +46,7 @@ export function serveOptions(opts: Record<string, unknown>, env: NodeJS.ProcessE
     port: opts.port === '0' ? 0 : parsePositiveInt(String(opts.port ?? '8080'), 'port', 65535),
     host: String(opts.host ?? '127.0.0.1'),
     redisUrl: typeof opts.redis === 'string' ? opts.redis : undefined,
+    prefix: typeof opts.prefix === 'string' ? opts.prefix : undefined,
     mediaRoots: roots,
     uploadRoot: typeof opts.uploadRoot === 'string' ? opts.uploadRoot : undefined,
     outRoot: typeof opts.outRoot === 'string' ? opts.outRoot : undefined,
@@ -83,7 +86,7 @@ export async function runServe(options: ServeOptions, io: Io, openBackend: Backe
   const uploadRoot = await fs.realpath(uploadDir);
   const outRoot = path.resolve(options.outRoot ?? path.join(roots[0]!, 'roughcut-out'));
   await fs.mkdir(outRoot, { recursive: true });
-  const connection = await resolveConnection({ ...(options.redisUrl ? { redis: options.redisUrl } : {}) });
+  const connection = await resolveConnection({ ...(options.redisUrl ? { redis: options.redisUrl } : {}), ...(options.prefix ? { prefix: options.prefix } : {}) });
   const backend = await openBackend(connection, outRoot, logger);
   const app = await buildApiServer({
     backend, mediaRoots: roots, uploadRoot, token, uploadLimitBytes: options.uploadLimitMb * 1024 * 1024, version: packageVersion(), logger,
@@ -112,6 +115,7 @@ export const serveCommand: CommandPlugin = (program: Command, io: Io, setExit: (
     .option('--port <port>', 'TCP port', '8080')
     .option('--host <host>', 'address to listen on; anything but loopback needs a token', '127.0.0.1')
     .option('--redis <url>', 'Redis URL (default: REDIS_URL, roughcut.config.json, else redis://127.0.0.1:6379; key prefix from ROUGHCUT_QUEUE_PREFIX)')
+    .option('--prefix <name>', 'queue key prefix, the same as the workers\' (default: ROUGHCUT_QUEUE_PREFIX or "roughcut")')
     .option('--media-root <dir...>', 'folders jobs may read from (repeatable; default: ROUGHCUT_MEDIA_ROOT, separated by ":")')
     .option('--upload-root <dir>', 'where uploads are stored; must be on storage the workers share (default: <first media root>/uploads)')
     .option('--out-root <dir>', 'where job results go; must be on storage the workers share (default: <first media root>/roughcut-out)')
