@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashTagPrefix, type QueueConnection } from '../workers/connection.js';
-import { enqueueAnalysis, openQueueEvents, openQueues, waitForAnalysis } from '../workers/queue.js';
+import { enqueueAnalysis, openQueueEvents, openQueues, waitForAnalysis, type EnqueueResult } from '../workers/queue.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
 import { renderGraph, tempDir } from './helpers/media.js';
 import { startWorkerProcess, type WorkerProcess } from './fixtures/queue-worker-process.js';
@@ -77,7 +77,7 @@ describe('queue faults', () => {
     const w = await startWorkerProcess(redis.url, connection.prefix);
     workers.push(w);
     const queues = openQueues(connection);
-    const jobs = [];
+    const jobs: EnqueueResult[] = [];
     for (const [i, clip] of clips.entries()) jobs.push(await enqueueAnalysis(queues, { path: clip, outDir: path.join(dir, 'out', `r${i}`) }));
     await w.waitFor((e) => e.event === 'active' && e.jobId === jobs[0]!.jobId);
     await redis.stop();
