@@ -10,7 +10,7 @@ import { defaultSettings, type AnalysisSettings } from './core/settings.js';
 import type { AnalysisResult, Keyframe, MediaInfo, Shot, Transition } from './core/types.js';
 import { renderEdl } from './export/edl.js';
 import type { Exporter } from './export/exporter.js';
-import { renderContactSheet } from './export/contact-sheet.js';
+import { contactSheetPages, renderContactSheet } from './export/contact-sheet.js';
 import { renderReportHtml } from './export/report-html.js';
 import { writeExports } from './export/write-exports.js';
 import { analysisSize, decodeFrames } from './frames/decode.js';
@@ -42,11 +42,11 @@ export interface AnalyzeOptions {
 export interface AnalyzeOutput {
   readonly analysis: AnalysisResult;
   readonly outDir: string;
-  readonly files: { readonly analysis: string; readonly edl: string; readonly report: string; readonly keyframes: string; readonly contactSheet: string; readonly scores?: string; readonly exports?: readonly string[] };
+  readonly files: { readonly analysis: string; readonly edl: string; readonly report: string; readonly keyframes: string; readonly contactSheets: readonly string[]; readonly scores?: string; readonly exports?: readonly string[] };
 }
 
-/** The keyframe grid written beside the report. */
-const CONTACT_SHEET = 'contact-sheet.jpg';
+/** The keyframe grids written beside the report: `contact-sheet.jpg`, then `contact-sheet-2.jpg`, ... */
+const contactSheetName = (page: number): string => (page === 0 ? 'contact-sheet.jpg' : `contact-sheet-${page + 1}.jpg`);
 /** Progress is reported every this many frames. */
 const PROGRESS_EVERY = 25;
 /** Keyframe seeks run this many at a time: each is a short ffmpeg process. */
@@ -54,7 +54,7 @@ const KEYFRAME_CONCURRENCY = 2;
 
 /**
  * Analyses one video file end to end and writes analysis.json, `<name>.edl`, keyframes/,
- * report.html and contact-sheet.jpg into `options.outDir`. Everything is written into a hidden staging folder beside
+ * report.html and contact-sheet.jpg (more sheets for long programmes) into `options.outDir`. Everything is written into a hidden staging folder beside
  * it and renamed into place at the end, so a failed or cancelled run leaves no partial output.
  */
 export async function analyzeFile(filePath: string, options: AnalyzeOptions): Promise<AnalyzeOutput> {
@@ -172,7 +172,11 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
       ...(settings.recordStart === 'auto' ? {} : { recordStart: settings.recordStart }),
     }));
     await fs.writeFile(path.join(staging, 'report.html'), renderReportHtml(analysis));
-    await fs.writeFile(path.join(staging, CONTACT_SHEET), await renderContactSheet(analysis, staging));
+    // Long programmes get several sheets (contact-sheet.jpg, contact-sheet-2.jpg, ...) of bounded size.
+    const sheets = contactSheetPages(analysis.shots.length);
+    for (const [i, page] of sheets.entries()) {
+      await fs.writeFile(path.join(staging, contactSheetName(i)), await renderContactSheet(analysis, staging, page));
+    }
     const extra = (options.exports ?? []).filter((e) => !['edl', 'html', 'json'].includes(e.name));
     const exported = await writeExports(analysis, extra, staging, options.exportOptions);
     options.onProgress?.({ file: filePath, stage: 'export', done: 1, total: 1 });
@@ -183,7 +187,7 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
       outDir,
       files: {
         analysis: path.join(outDir, 'analysis.json'), edl: path.join(outDir, edlName), report: path.join(outDir, 'report.html'),
-        keyframes: path.join(outDir, 'keyframes'), contactSheet: path.join(outDir, CONTACT_SHEET), ...(options.writeScores ? { scores: path.join(outDir, 'scores.csv') } : {}),
+        keyframes: path.join(outDir, 'keyframes'), contactSheets: sheets.map((_, i) => path.join(outDir, contactSheetName(i))), ...(options.writeScores ? { scores: path.join(outDir, 'scores.csv') } : {}),
         ...(exported.length > 0 ? { exports: exported.map((f) => path.join(outDir, path.basename(f))) } : {}),
       },
     };

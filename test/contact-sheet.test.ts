@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contactSheetLayout, renderContactSheet } from '../src/export/contact-sheet.js';
+import { contactSheetLayout, contactSheetPages, renderContactSheet } from '../src/export/contact-sheet.js';
 import { makeAnalysis } from './edl-fixtures.js';
 
 const COLOURS = [[220, 40, 40], [40, 180, 60], [40, 80, 220], [230, 200, 40], [200, 60, 200], [40, 200, 200], [240, 140, 20], [120, 120, 240]] as const;
@@ -84,5 +84,18 @@ describe('renderContactSheet', () => {
     const jpeg = await renderContactSheet({ ...analysis, shots: [] }, dir);
     const meta = await sharp(jpeg).metadata();
     expect(meta.height).toBe(contactSheetLayout(0, 1920, 1080).height);
+  });
+
+  it('splits a long programme into sheets of bounded size, numbered on', async () => {
+    expect(contactSheetPages(0)).toEqual([{ firstShot: 0, maxShots: 120 }]);
+    expect(contactSheetPages(250)).toEqual([{ firstShot: 0, maxShots: 120 }, { firstShot: 120, maxShots: 120 }, { firstShot: 240, maxShots: 120 }]);
+    const second = await renderContactSheet(analysis, dir, { firstShot: 6, maxShots: 6 });
+    const meta = await sharp(second).metadata();
+    expect([meta.width, meta.height]).toEqual([contactSheetLayout(2, 1920, 1080).width, contactSheetLayout(2, 1920, 1080).height]);
+    // Its first tile is shot 7's keyframe colour.
+    const layout = contactSheetLayout(2, 1920, 1080);
+    const { data } = await sharp(second).extract({ left: layout.gap + 20, top: layout.headerHeight + 20, width: 1, height: 1 }).raw().toBuffer({ resolveWithObject: true });
+    const [r, g, b] = COLOURS[6 % COLOURS.length]!;
+    expect(Math.abs(data[0]! - r) + Math.abs(data[1]! - g) + Math.abs(data[2]! - b)).toBeLessThan(30);
   });
 });

@@ -1,7 +1,8 @@
 // The contact sheet: one JPEG grid of the shots' keyframes, each captioned with its shot number and source timecode.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import sharp, { type OverlayOptions } from 'sharp';
+import type { OverlayOptions, Sharp } from 'sharp';
+import sharp from '../frames/image-codec.js';
 import type { AnalysisResult, Shot } from '../core/types.js';
 import { escapeHtml, rateLabel, sourceTimecoder } from './report-html.js';
 
@@ -15,6 +16,20 @@ export interface ContactSheetOptions {
   readonly quality?: number;
   /** Keyframes decoded at once; default 4. */
   readonly concurrency?: number;
+  /** First shot (0-based) on this sheet; default 0. */
+  readonly firstShot?: number;
+  /** Most shots on this sheet; default all from `firstShot` on. */
+  readonly maxShots?: number;
+}
+
+/** Shots per sheet when a long programme is split over several: 20 rows of 6. */
+export const SHOTS_PER_SHEET = 120;
+
+/** The sheets a programme of `shotCount` shots is split into, each `{ firstShot, maxShots }`. */
+export function contactSheetPages(shotCount: number, perSheet = SHOTS_PER_SHEET): { firstShot: number; maxShots: number }[] {
+  const pages = [];
+  for (let firstShot = 0; firstShot < Math.max(1, shotCount); firstShot += perSheet) pages.push({ firstShot, maxShots: perSheet });
+  return pages;
 }
 
 /** Geometry of a contact sheet, so callers and tests can tell where each tile lies. */
@@ -96,34 +111,48 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
 export async function renderContactSheet(
   analysis: AnalysisResult, outputDir: string, options: ContactSheetOptions = {},
 ): Promise<Buffer> {
-  const { source, shots } = analysis;
+  const { source } = analysis;
+  const first = options.firstShot ?? 0;
+  const shots = analysis.shots.slice(first, first + (options.maxShots ?? analysis.shots.length));
   const layout = contactSheetLayout(shots.length, source.width, source.height, options);
   const tc = sourceTimecoder(source);
   const font = 'font-family="DejaVu Sans Mono, monospace"';
 
-  const tiles = await mapLimited(shots, options.concurrency ?? 4, (shot: Shot) =>
-    tileImage(path.resolve(outputDir, shot.keyframe.image), layout));
-  const layers: OverlayOptions[] = [];
-  const header = `${source.name} · ${rateLabel(source)} · ${shots.length} shot${shots.length === 1 ? '' : 's'}`;
-  layers.push({
+  // Row by row into one raw canvas: libvips compositing hundreds of layers at once holds a
+  // region buffer per layer and thread (300 MB for 180 shots); a row at a time stays small.
+  const canvas = Buffer.alloc(layout.width * layout.height * 3, Buffer.from([BACKGROUND.r, BACKGROUND.g, BACKGROUND.b]));
+  const paste = async (image: Sharp, top: number, height: number): Promise<void> => {
+    const raw = await image.removeAlpha().raw().toBuffer();
+    raw.copy(canvas, top * layout.width * 3, 0, Math.min(raw.length, height * layout.width * 3));
+  };
+  const strip = (height: number): Sharp => sharp({ create: { width: layout.width, height, channels: 3, background: BACKGROUND } });
+  const total = analysis.shots.length;
+  const header = `${source.name} · ${rateLabel(source)} · `
+    + (shots.length === total ? `${total} shot${total === 1 ? '' : 's'}` : `shots ${first + 1}–${first + shots.length} of ${total}`);
+  await paste(strip(layout.headerHeight).composite([{
     input: textSvg(layout.width, layout.headerHeight,
       `<text x="${GAP}" y="24" font-family="DejaVu Sans, sans-serif" font-size="16" fill="#e6e6e6">${escapeHtml(header)}</text>`),
     left: 0, top: 0,
-  });
-  shots.forEach((shot, i) => {
-    const col = i % layout.columns;
-    const row = Math.floor(i / layout.columns);
-    const left = GAP + col * (layout.tileWidth + GAP);
-    const top = layout.headerHeight + row * (layout.tileHeight + CAPTION_HEIGHT + GAP);
-    const tile = tiles[i];
-    if (tile) layers.push({ input: tile, left, top });
-    const caption = `<text x="0" y="16" ${font} font-size="13" fill="#ffb000">#${i + 1}</text>`
-      + `<text x="${layout.tileWidth}" y="16" ${font} font-size="13" fill="#e6e6e6" text-anchor="end">${escapeHtml(tc(shot.startFrame))}</text>`;
-    layers.push({ input: textSvg(layout.tileWidth, CAPTION_HEIGHT, caption), left, top: top + layout.tileHeight });
-  });
-
-  return sharp({ create: { width: layout.width, height: layout.height, channels: 3, background: BACKGROUND } })
-    .composite(layers)
+  }]), 0, layout.headerHeight);
+  const rowHeight = layout.tileHeight + CAPTION_HEIGHT + GAP;
+  for (let start = 0; start < shots.length; start += layout.columns) {
+    const row = shots.slice(start, start + layout.columns);
+    const tiles = await mapLimited(row, options.concurrency ?? 4, (shot: Shot) =>
+      tileImage(path.resolve(outputDir, shot.keyframe.image), layout));
+    const layers: OverlayOptions[] = [];
+    row.forEach((shot, col) => {
+      const left = GAP + col * (layout.tileWidth + GAP);
+      const tile = tiles[col];
+      if (tile) layers.push({ input: tile, left, top: 0 });
+      const caption = `<text x="0" y="16" ${font} font-size="13" fill="#ffb000">#${first + start + col + 1}</text>`
+        + `<text x="${layout.tileWidth}" y="16" ${font} font-size="13" fill="#e6e6e6" text-anchor="end">${escapeHtml(tc(shot.startFrame))}</text>`;
+      layers.push({ input: textSvg(layout.tileWidth, CAPTION_HEIGHT, caption), left, top: layout.tileHeight });
+    });
+    const top = layout.headerHeight + (start / layout.columns) * rowHeight;
+    const height = Math.min(rowHeight, layout.height - top);
+    await paste(strip(rowHeight).composite(layers), top, height);
+  }
+  return sharp(canvas, { raw: { width: layout.width, height: layout.height, channels: 3 } })
     .jpeg({ quality: options.quality ?? 82 })
     .toBuffer();
 }

@@ -1,6 +1,6 @@
 // Full-size keyframe JPEGs: one targeted, frame-accurate seek per keyframe, encoded with sharp.
 import { spawn } from 'node:child_process';
-import sharp from 'sharp';
+import sharp from './image-codec.js';
 import { RoughcutError } from '../core/errors.js';
 import { safePath } from './decode.js';
 
