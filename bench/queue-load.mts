@@ -76,11 +76,13 @@ try {
     const localSeconds = (performance.now() - t0) / 1000;
     t0 = performance.now();
     const job = await enqueueAnalysis(queues, { path: program, outDir: path.join(dir, 'program-queued') });
+    const enqueuedSeconds = (performance.now() - t0) / 1000;
     const outcome = await waitForAnalysis(queues, job.jobId);
     const queuedSeconds = (performance.now() - t0) / 1000;
     out(`program            ${path.basename(program)} (${local.analysis.source.frameCount} frames, ${local.analysis.shots.length} shots)`);
     out(`in-process         ${localSeconds.toFixed(1)} s`);
-    out(`queue path         ${queuedSeconds.toFixed(1)} s (enqueue incl. sha256 of the file -> worker -> result; ok ${outcome.ok})`);
+    const workerSeconds = outcome.ok ? outcome.result.frames / outcome.result.framesPerSecond : NaN;
+    out(`queue path         ${queuedSeconds.toFixed(1)} s (enqueue incl. sha256 of the file ${enqueuedSeconds.toFixed(1)} s -> worker -> result; ok ${outcome.ok}; analyzeFile inside the sandbox ${workerSeconds.toFixed(1)} s)`);
     out(`ratio              ${(queuedSeconds / localSeconds).toFixed(3)}  (target <= 1.1)`);
   }
   await queues.close();

@@ -112,6 +112,20 @@ describe('queue against a real Redis', () => {
     expect(await enqueueAnalysis(queues, { path: corrupt })).toMatchObject({ jobId: bad.jobId, deduplicated: true, state: 'failed' });
   });
 
+  it('aborts a running job whose data is marked cancelRequested (as the HTTP API does), writing nothing', async () => {
+    const clip = await renderGraph(path.join(dir, 'cancel.mp4'), "testsrc2=size=160x90:rate=25:duration=8,hue=h='77*floor(t)'[v]");
+    const job = await enqueueAnalysis(queues, { path: clip, outDir: path.join(dir, 'out', 'cancel') });
+    await worker.waitFor((e) => e.event === 'active' && e.jobId === job.jobId);
+    const running = await queues.analyze.getJob(job.jobId);
+    await running!.updateData({ ...running!.data, cancelRequested: true });
+    const outcome = await waitForAnalysis(queues, job.jobId);
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.reason).toMatch(/cancel/i);
+    expect(outcome.code).toBe('ABORTED');
+    await expect(fs.access(path.join(dir, 'out', 'cancel'))).rejects.toThrow();
+  });
+
   it('stops gracefully on SIGTERM: the job in progress finishes, exit code 0', async () => {
     const job = await enqueueAnalysis(queues, { path: clipB, outDir: path.join(dir, 'out', 'b-slow'), settings: { keyframeWidth: 320 } });
     await worker.waitFor((e) => e.event === 'active' && e.jobId === job.jobId);

@@ -13,10 +13,6 @@ const STAGE_ORDER: readonly Stage[] = ['probe', 'decode', 'detect', 'keyframes',
 /** Progress goes to Redis at most this often (plus at every stage change). */
 const PROGRESS_INTERVAL_MS = 500;
 
-// A sandbox whose worker died (SIGKILL, OOM) must not go on analysing for nobody: the job is
-// handed to another worker once its lock expires, and this child would only compete for the CPU.
-if (typeof process.send === 'function') process.once('disconnect', () => process.exit(1));
-
 /** Whole-job percentage of one analyzeFile progress event. */
 export function jobPercent(event: Pick<ProgressEvent, 'stage' | 'done' | 'total'>): number {
   let before = 0;
@@ -45,7 +41,7 @@ async function removeStaleStaging(outDir: string): Promise<void> {
  * UnrecoverableError so it fails at once, with the one-sentence message as `failedReason`;
  * retryable failures are thrown plainly and retried with backoff.
  */
-export default async function processAnalyzeJob(job: SandboxedJob<AnalyzeJobData, AnalyzeJobResult>, _token?: string, signal?: AbortSignal): Promise<AnalyzeJobResult> {
+export async function analyzeJob(job: SandboxedJob<AnalyzeJobData, AnalyzeJobResult>, signal?: AbortSignal): Promise<AnalyzeJobResult> {
   const { data } = job;
   if ((job.attemptsStarted ?? 0) > 1 || (job.stalledCounter ?? 0) > 0) await removeStaleStaging(data.outDir);
   let lastSent = 0;
@@ -69,8 +65,23 @@ export default async function processAnalyzeJob(job: SandboxedJob<AnalyzeJobData
   } catch (thrown) {
     const error = asRoughcutError(thrown, data.path);
     const fatal = error.isInputError || !error.retryable;
-    job.log(`${ERROR_LOG_TAG} ${JSON.stringify({ code: error.code, input: error.isInputError, retryable: error.retryable, stderr: error.stderr?.slice(-2000) })}`);
+    await Promise.resolve(job.log(`${ERROR_LOG_TAG} ${JSON.stringify({ code: error.code, input: error.isInputError, retryable: error.retryable, stderr: error.stderr?.slice(-2000) })}`)).catch(() => undefined);
     if (fatal) throw new UnrecoverableError(error.message);
     throw new Error(error.message);
   }
+}
+
+let watchingParent = false;
+
+/**
+ * The sandbox entry BullMQ loads in its child process: {@link analyzeJob}, plus an exit when the
+ * worker process dies (SIGKILL, OOM), so the child does not go on analysing for nobody while
+ * another worker takes the job over.
+ */
+export default async function processAnalyzeJob(job: SandboxedJob<AnalyzeJobData, AnalyzeJobResult>, _token?: string, signal?: AbortSignal): Promise<AnalyzeJobResult> {
+  if (!watchingParent && typeof process.send === 'function') {
+    watchingParent = true;
+    process.once('disconnect', () => process.exit(1));
+  }
+  return analyzeJob(job, signal);
 }

@@ -1,5 +1,5 @@
 // The analyze worker: a BullMQ Worker whose processor runs sandboxed in child processes, with long locks and stalled-job recovery.
-import { Worker } from 'bullmq';
+import { Job, Worker } from 'bullmq';
 import { fileURLToPath } from 'node:url';
 import { silentLogger, type Logger } from '../src/core/logger.js';
 import { redisOptions, type QueueConnection } from './connection.js';
@@ -11,6 +11,9 @@ export const DEFAULT_LOCK_DURATION_MS = 60_000;
 export const DEFAULT_STALLED_INTERVAL_MS = 30_000;
 /** A job that stalls more often than this is failed instead of being taken again. */
 export const DEFAULT_MAX_STALLED_COUNT = 2;
+
+/** Default of {@link AnalyzeWorkerOptions.cancelPollMs}. */
+export const DEFAULT_CANCEL_POLL_MS = 2000;
 
 /** Options of {@link createAnalyzeWorker}. */
 export interface AnalyzeWorkerOptions {
@@ -28,6 +31,11 @@ export interface AnalyzeWorkerOptions {
   readonly stalledIntervalMs?: number;
   /** Default {@link DEFAULT_MAX_STALLED_COUNT}. */
   readonly maxStalledCount?: number;
+  /**
+   * How often the data of the jobs in progress is checked for `cancelRequested` (set by the HTTP
+   * API); a marked job is aborted (it fails as cancelled, with nothing written). Default 2000; 0: never.
+   */
+  readonly cancelPollMs?: number;
   /** Run the processor in this process instead of a child (for debugging); default false. */
   readonly inProcess?: boolean;
   readonly logger?: Logger;
@@ -45,7 +53,8 @@ export function analyzeProcessorFile(): string {
  */
 export async function createAnalyzeWorker(options: AnalyzeWorkerOptions): Promise<Worker<AnalyzeJobData, AnalyzeJobResult>> {
   const logger = options.logger ?? silentLogger;
-  const processor = options.inProcess ? (await import('./analyze-processor.js')).default as never : analyzeProcessorFile();
+  const inProcess = options.inProcess ? (await import('./analyze-processor.js')).analyzeJob : undefined;
+  const processor = inProcess ? (job: Job<AnalyzeJobData, AnalyzeJobResult>, _token?: string, signal?: AbortSignal) => inProcess(job as never, signal) : analyzeProcessorFile();
   const worker = new Worker<AnalyzeJobData, AnalyzeJobResult>(ANALYZE_QUEUE, processor, {
     connection: redisOptions(options.connection, 'worker'),
     prefix: options.connection.prefix,
@@ -56,5 +65,30 @@ export async function createAnalyzeWorker(options: AnalyzeWorkerOptions): Promis
     useWorkerThreads: false,
   });
   worker.on('error', (error: Error) => logger.warn('redis error', { queue: ANALYZE_QUEUE, error: error.message }));
+  watchCancels(worker, options.cancelPollMs ?? DEFAULT_CANCEL_POLL_MS, logger);
   return worker;
+}
+
+/** Aborts jobs of `worker` whose data gets `cancelRequested: true` while they run. */
+function watchCancels(worker: Worker<AnalyzeJobData, AnalyzeJobResult>, everyMs: number, logger: Logger): void {
+  if (everyMs <= 0) return;
+  const running = new Set<string>();
+  worker.on('active', (job) => { if (job.id) running.add(job.id); });
+  const forget = (job: { id?: string } | undefined): void => { if (job?.id) running.delete(job.id); };
+  worker.on('completed', forget);
+  worker.on('failed', forget);
+  let checking = false;
+  const timer = setInterval(() => {
+    if (checking || running.size === 0) return;
+    checking = true;
+    void Promise.all([...running].map(async (id) => {
+      const job = await Job.fromId<AnalyzeJobData, AnalyzeJobResult>(worker, id);
+      if (job?.data.cancelRequested === true && worker.cancelJob(id, 'cancelled')) {
+        running.delete(id);
+        logger.info('cancel requested', { jobId: id });
+      }
+    })).catch(() => undefined).finally(() => { checking = false; });
+  }, everyMs);
+  timer.unref();
+  worker.on('closed', () => clearInterval(timer));
 }

@@ -247,7 +247,10 @@ export async function jobFailure(queues: RoughcutQueues, jobId: string): Promise
   const { logs } = await queues.analyze.getJobLogs(jobId, -1, -1);
   const line = logs.find((l) => l.startsWith(`${ERROR_LOG_TAG} `));
   if (!line) return { reason: job.failedReason };
-  const info = JSON.parse(line.slice(ERROR_LOG_TAG.length + 1)) as { code?: string; input?: boolean };
+  let info: { code?: string; input?: boolean } = {};
+  try {
+    info = JSON.parse(line.slice(ERROR_LOG_TAG.length + 1)) as typeof info;
+  } catch { /* an unreadable record: the reason alone */ }
   return { reason: job.failedReason, ...(info.code ? { code: info.code } : {}), ...(typeof info.input === 'boolean' ? { inputError: info.input } : {}) };
 }
 
@@ -289,7 +292,7 @@ export async function waitForAnalysis(queues: RoughcutQueues, jobId: string, opt
   try {
     await Promise.all([progressEvents.waitUntilReady(), exportEvents.waitUntilReady()]);
     const parent: Job<ExportJobData, ExportJobResult> | undefined = await queues.export.getJob(exportJobId(key));
-    if (!parent) throw new RoughcutError('BAD_ARGUMENT', `job ${jobId} is not in the queue (finished jobs are kept ${7} days).`);
+    if (!parent) throw new RoughcutError('BAD_ARGUMENT', `job ${jobId} is not in the queue (finished jobs are kept a week, failed ones 30 days).`);
     try {
       const result = await parent.waitUntilFinished(exportEvents, options.timeoutMs) as ExportJobResult;
       return { ok: true, result };
