@@ -1,11 +1,14 @@
 // The queue end to end against a real Redis: a flow runs and writes its outputs, duplicates are analysed once, bad input fails at once.
 import { promises as fs } from 'node:fs';
+import { Writable } from 'node:stream';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashTagPrefix, resolveConnection, type QueueConnection } from '../workers/connection.js';
 import { canonicalJson } from '../workers/job-id.js';
 import { enqueueAnalysis, jobFailure, openQueues, waitForAnalysis, type RoughcutQueues } from '../workers/queue.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
+import { main } from '../src/cli/main.js';
+import { queueCommands } from '../workers/queue-commands.js';
 import { renderGraph, tempDir } from './helpers/media.js';
 import { startWorkerProcess, type WorkerProcess } from './fixtures/queue-worker-process.js';
 
@@ -124,6 +127,30 @@ describe('queue against a real Redis', () => {
     expect(outcome.reason).toMatch(/cancel/i);
     expect(outcome.code).toBe('ABORTED');
     await expect(fs.access(path.join(dir, 'out', 'cancel'))).rejects.toThrow();
+  });
+
+  it('roughcut enqueue: prints the job, --wait follows it; a missing file exits 2 like analyze, a corrupt one exits 2 with its reason', async () => {
+    const cli = async (argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+      const chunks = { stdout: [] as string[], stderr: [] as string[] };
+      const sink = (into: string[]): NodeJS.WriteStream => new Writable({ write(c: Buffer, _e, done) { into.push(c.toString()); done(); } }) as unknown as NodeJS.WriteStream;
+      const code = await main(argv, { stdout: sink(chunks.stdout), stderr: sink(chunks.stderr) }, queueCommands);
+      return { code, stdout: chunks.stdout.join(''), stderr: chunks.stderr.join('') };
+    };
+    const flags = ['--redis', redis.url, '--prefix', connection.prefix, '--out', path.join(dir, 'cli')];
+    const ok = await cli(['enqueue', clipB, '--wait', '--min-shot', '0.5', ...flags]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/queued as job analyze-[0-9a-f]{64}/);
+    expect(ok.stdout).toContain(path.join(dir, 'cli', 'b', 'analysis.json'));
+    const dup = await cli(['enqueue', clipB, '--json', '--min-shot', '0.5', ...flags]);
+    expect(JSON.parse(dup.stdout.trim())).toMatchObject({ type: 'queued', deduplicated: true, state: 'completed' });
+    const missing = path.join(dir, 'nope.mp4');
+    const analyzeRun = await main(['analyze', missing, '--out', path.join(dir, 'x')], { stdout: new Writable({ write(_c, _e, d) { d(); } }) as unknown as NodeJS.WriteStream, stderr: new Writable({ write(_c, _e, d) { d(); } }) as unknown as NodeJS.WriteStream });
+    const gone = await cli(['enqueue', missing, ...flags]);
+    expect([analyzeRun, gone.code]).toEqual([2, 2]);
+    expect(gone.stderr).toMatch(/nope\.mp4: .*no such file/i);
+    const broken = await cli(['enqueue', corrupt, '--wait', ...flags]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain(corrupt);
   });
 
   it('stops gracefully on SIGTERM: the job in progress finishes, exit code 0', async () => {
