@@ -87,8 +87,9 @@ describe('renderContactSheet', () => {
   });
 
   it('splits a long programme into sheets of bounded size, numbered on', async () => {
-    expect(contactSheetPages(0)).toEqual([{ firstShot: 0, maxShots: 120 }]);
-    expect(contactSheetPages(250)).toEqual([{ firstShot: 0, maxShots: 120 }, { firstShot: 120, maxShots: 120 }, { firstShot: 240, maxShots: 120 }]);
+    expect(contactSheetPages(0)).toEqual([{ firstShot: 0, maxShots: 48 }]);
+    expect(contactSheetPages(250, 120)).toEqual([{ firstShot: 0, maxShots: 120 }, { firstShot: 120, maxShots: 120 }, { firstShot: 240, maxShots: 120 }]);
+    expect(contactSheetPages(100)).toHaveLength(3);
     const second = await renderContactSheet(analysis, dir, { firstShot: 6, maxShots: 6 });
     const meta = await sharp(second).metadata();
     expect([meta.width, meta.height]).toEqual([contactSheetLayout(2, 1920, 1080).width, contactSheetLayout(2, 1920, 1080).height]);

@@ -22,8 +22,8 @@ export interface ContactSheetOptions {
   readonly maxShots?: number;
 }
 
-/** Shots per sheet when a long programme is split over several: 20 rows of 6. */
-export const SHOTS_PER_SHEET = 120;
+/** Shots per sheet when a long programme is split over several: 8 rows of 6, a page one can take in at a glance. */
+export const SHOTS_PER_SHEET = 48;
 
 /** The sheets a programme of `shotCount` shots is split into, each `{ firstShot, maxShots }`. */
 export function contactSheetPages(shotCount: number, perSheet = SHOTS_PER_SHEET): { firstShot: number; maxShots: number }[] {
