@@ -2,22 +2,16 @@
 import { Job, Worker } from 'bullmq';
 import { fileURLToPath } from 'node:url';
 import { silentLogger, type Logger } from '../src/core/logger.js';
-import { redisOptions, type QueueConnection } from './connection.js';
+import { bullWorkerOptions, type WorkerBaseOptions } from './worker-options.js';
 import { ANALYZE_QUEUE, type AnalyzeJobData, type AnalyzeJobResult } from './queue.js';
 
-/** Lock held by a worker on its job, renewed every half of it while the job runs. */
-export const DEFAULT_LOCK_DURATION_MS = 60_000;
-/** How often a worker looks for jobs whose lock expired (their worker died). */
-export const DEFAULT_STALLED_INTERVAL_MS = 30_000;
-/** A job that stalls more often than this is failed instead of being taken again. */
-export const DEFAULT_MAX_STALLED_COUNT = 2;
+export { DEFAULT_LOCK_DURATION_MS, DEFAULT_MAX_STALLED_COUNT, DEFAULT_STALLED_INTERVAL_MS } from './worker-options.js';
 
 /** Default of {@link AnalyzeWorkerOptions.cancelPollMs}. */
 export const DEFAULT_CANCEL_POLL_MS = 2000;
 
 /** Options of {@link createAnalyzeWorker}. */
-export interface AnalyzeWorkerOptions {
-  readonly connection: QueueConnection;
+export interface AnalyzeWorkerOptions extends WorkerBaseOptions {
   /** Jobs run at once, each in its own child process; default 1 (one analysis keeps about two cores busy). */
   readonly concurrency?: number;
   /**
@@ -27,10 +21,6 @@ export interface AnalyzeWorkerOptions {
    * of a killed worker is taken over within about lock + stalled interval.
    */
   readonly lockDurationMs?: number;
-  /** Default {@link DEFAULT_STALLED_INTERVAL_MS}. */
-  readonly stalledIntervalMs?: number;
-  /** Default {@link DEFAULT_MAX_STALLED_COUNT}. */
-  readonly maxStalledCount?: number;
   /**
    * How often the data of the jobs in progress is checked for `cancelRequested` (set by the HTTP
    * API); a marked job is aborted (it fails as cancelled, with nothing written). Default 2000; 0: never.
@@ -56,12 +46,7 @@ export async function createAnalyzeWorker(options: AnalyzeWorkerOptions): Promis
   const inProcess = options.inProcess ? (await import('./analyze-processor.js')).analyzeJob : undefined;
   const processor = inProcess ? (job: Job<AnalyzeJobData, AnalyzeJobResult>, _token?: string, signal?: AbortSignal) => inProcess(job as never, signal) : analyzeProcessorFile();
   const worker = new Worker<AnalyzeJobData, AnalyzeJobResult>(ANALYZE_QUEUE, processor, {
-    connection: redisOptions(options.connection, 'worker'),
-    prefix: options.connection.prefix,
-    concurrency: options.concurrency ?? 1,
-    lockDuration: options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS,
-    stalledInterval: options.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
-    maxStalledCount: options.maxStalledCount ?? DEFAULT_MAX_STALLED_COUNT,
+    ...bullWorkerOptions(options, 1),
     useWorkerThreads: false,
   });
   worker.on('error', (error: Error) => logger.warn('redis error', { queue: ANALYZE_QUEUE, error: error.message }));

@@ -4,18 +4,13 @@ import { asRoughcutError, RoughcutError } from '../src/core/errors.js';
 import { silentLogger, type Logger } from '../src/core/logger.js';
 import { resolveExporters } from '../src/export/registry.js';
 import { loadAnalysis, writeExports } from '../src/export/write-exports.js';
-import { redisOptions, type QueueConnection } from './connection.js';
-import { DEFAULT_LOCK_DURATION_MS, DEFAULT_MAX_STALLED_COUNT, DEFAULT_STALLED_INTERVAL_MS } from './analyze-worker.js';
+import { bullWorkerOptions, type WorkerBaseOptions } from './worker-options.js';
 import { EXPORT_QUEUE, type AnalyzeJobResult, type ExportJobData, type ExportJobResult } from './queue.js';
 
 /** Options of {@link createExportWorker}. */
-export interface ExportWorkerOptions {
-  readonly connection: QueueConnection;
+export interface ExportWorkerOptions extends WorkerBaseOptions {
   /** Default 2: exports are small text renders. */
   readonly concurrency?: number;
-  readonly lockDurationMs?: number;
-  readonly stalledIntervalMs?: number;
-  readonly maxStalledCount?: number;
   readonly logger?: Logger;
 }
 
@@ -44,12 +39,7 @@ export async function processExportJob(job: Job<ExportJobData, ExportJobResult>)
 export function createExportWorker(options: ExportWorkerOptions): Worker<ExportJobData, ExportJobResult> {
   const logger = options.logger ?? silentLogger;
   const worker = new Worker<ExportJobData, ExportJobResult>(EXPORT_QUEUE, processExportJob, {
-    connection: redisOptions(options.connection, 'worker'),
-    prefix: options.connection.prefix,
-    concurrency: options.concurrency ?? 2,
-    lockDuration: options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS,
-    stalledInterval: options.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
-    maxStalledCount: options.maxStalledCount ?? DEFAULT_MAX_STALLED_COUNT,
+    ...bullWorkerOptions(options, 2),
   });
   worker.on('error', (error: Error) => logger.warn('redis error', { queue: EXPORT_QUEUE, error: error.message }));
   return worker;
