@@ -4,9 +4,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { RoughcutError } from '../src/core/errors.js';
 import { probeMedia } from '../src/ingest/probe.js';
 import { ffmpeg, tempDir } from './helpers/media.js';
+import { roughcutErrorOf } from './helpers/errors.js';
 
 const run = promisify(execFile);
 const X264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
@@ -16,13 +16,6 @@ const src = (rate: string, seconds: number, size = '160x120'): string[] =>
 let dir = '';
 let cleanup: () => Promise<void> = async () => {};
 const file = (name: string): string => path.join(dir, name);
-
-/** Rejects with the RoughcutError that `promise` throws. */
-async function probeError(promise: Promise<unknown>): Promise<RoughcutError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(RoughcutError);
-  return error as RoughcutError;
-}
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir('roughcut-probe-'));
@@ -190,7 +183,7 @@ describe('probeMedia: awkward names', () => {
 describe('probeMedia: bad input', () => {
   it('NOT_MEDIA for a text file named .mp4, with ffprobe stderr attached', async () => {
     await writeFile(file('notes.mp4'), 'This is not a video, just some notes.\n');
-    const e = await probeError(probeMedia(file('notes.mp4')));
+    const e = await roughcutErrorOf(probeMedia(file('notes.mp4')));
     expect(e.code).toBe('NOT_MEDIA');
     expect(e.message).toContain('notes.mp4');
     expect(e.file).toBe(file('notes.mp4'));
@@ -198,7 +191,7 @@ describe('probeMedia: bad input', () => {
   });
 
   it('NO_VIDEO_STREAM for an audio-only file', async () => {
-    const e = await probeError(probeMedia(file('audio-only.m4a')));
+    const e = await roughcutErrorOf(probeMedia(file('audio-only.m4a')));
     expect(e.code).toBe('NO_VIDEO_STREAM');
     expect(e.message).toContain('audio-only.m4a');
   });
@@ -206,7 +199,7 @@ describe('probeMedia: bad input', () => {
   it('TRUNCATED for the first half of an MP4 whose moov atom is at the end', async () => {
     const whole = await readFile(file('moov-at-end.mp4'));
     await writeFile(file('half-no-moov.mp4'), whole.subarray(0, Math.floor(whole.length / 2)));
-    const e = await probeError(probeMedia(file('half-no-moov.mp4')));
+    const e = await roughcutErrorOf(probeMedia(file('half-no-moov.mp4')));
     expect(e.code).toBe('TRUNCATED');
     expect(e.message).toContain('half-no-moov.mp4');
     expect(e.message).toMatch(/moov/);
@@ -216,7 +209,7 @@ describe('probeMedia: bad input', () => {
   it('TRUNCATED for a faststart MP4 cut in the middle of its media data', async () => {
     const whole = await readFile(file('faststart.mp4'));
     await writeFile(file('half-faststart.mp4'), whole.subarray(0, Math.floor(whole.length / 2)));
-    const e = await probeError(probeMedia(file('half-faststart.mp4')));
+    const e = await roughcutErrorOf(probeMedia(file('half-faststart.mp4')));
     expect(e.code).toBe('TRUNCATED');
     expect(e.message).toContain('half-faststart.mp4');
   });
@@ -224,7 +217,7 @@ describe('probeMedia: bad input', () => {
   it('TRUNCATED for a Matroska file cut short, with ffprobe stderr attached', async () => {
     const whole = await readFile(file('vfr.mkv'));
     await writeFile(file('half.mkv'), whole.subarray(0, Math.floor(whole.length / 2)));
-    const e = await probeError(probeMedia(file('half.mkv')));
+    const e = await roughcutErrorOf(probeMedia(file('half.mkv')));
     expect(e.code).toBe('TRUNCATED');
     expect(e.message).toContain('half.mkv');
     expect(e.stderr).toMatch(/ended prematurely/);
@@ -237,7 +230,7 @@ describe('probeMedia: bad input', () => {
     process.env.PATH = empty;
     delete process.env.FFPROBE_PATH;
     try {
-      const e = await probeError(probeMedia(file('pal25.mp4')));
+      const e = await roughcutErrorOf(probeMedia(file('pal25.mp4')));
       expect(e.code).toBe('FFMPEG_MISSING');
       expect(e.message).toContain('pal25.mp4');
       expect(e.message).toContain('apt-get install ffmpeg');
@@ -250,7 +243,7 @@ describe('probeMedia: bad input', () => {
   it('ABORTED when the signal is already aborted', async () => {
     const controller = new AbortController();
     controller.abort();
-    const e = await probeError(probeMedia(file('pal25.mp4'), { signal: controller.signal }));
+    const e = await roughcutErrorOf(probeMedia(file('pal25.mp4'), { signal: controller.signal }));
     expect(e.code).toBe('ABORTED');
   });
 });

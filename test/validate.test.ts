@@ -2,9 +2,9 @@
 import { appendFile, chmod, mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { RoughcutError } from '../src/core/errors.js';
 import { validateInput } from '../src/ingest/validate.js';
 import { tempDir } from './helpers/media.js';
+import { roughcutErrorOf } from './helpers/errors.js';
 
 let dir = '';
 let cleanup: () => Promise<void> = async () => {};
@@ -17,12 +17,6 @@ async function settled(name: string, content: string | Buffer): Promise<string> 
   const past = new Date(Date.now() - 60_000);
   await utimes(p, past, past);
   return p;
-}
-
-async function validationError(promise: Promise<unknown>): Promise<RoughcutError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(RoughcutError);
-  return error as RoughcutError;
 }
 
 beforeAll(async () => {
@@ -45,7 +39,7 @@ describe('validateInput', () => {
   });
 
   it('FILE_NOT_FOUND for a missing path', async () => {
-    const e = await validationError(validateInput(file('missing.mp4')));
+    const e = await roughcutErrorOf(validateInput(file('missing.mp4')));
     expect(e.code).toBe('FILE_NOT_FOUND');
     expect(e.message).toContain('missing.mp4');
     expect(e.file).toBe(file('missing.mp4'));
@@ -54,7 +48,7 @@ describe('validateInput', () => {
 
   it('NOT_A_FILE for a directory', async () => {
     await mkdir(file('a folder.mp4'));
-    const e = await validationError(validateInput(file('a folder.mp4')));
+    const e = await roughcutErrorOf(validateInput(file('a folder.mp4')));
     expect(e.code).toBe('NOT_A_FILE');
     expect(e.message).toContain('a folder.mp4');
   });
@@ -67,7 +61,7 @@ describe('validateInput', () => {
       // root reads mode-000 files, so the check rightly passes; the code path is exercised as a normal user.
       await expect(validateInput(p, { settleMs: 10 })).resolves.toBeUndefined();
     } else {
-      const e = await validationError(validateInput(p, { settleMs: 10 }));
+      const e = await roughcutErrorOf(validateInput(p, { settleMs: 10 }));
       expect(e.code).toBe('UNREADABLE');
       expect(e.message).toContain('locked.mp4');
     }
@@ -75,13 +69,13 @@ describe('validateInput', () => {
   });
 
   it('EMPTY_FILE for zero bytes', async () => {
-    const e = await validationError(validateInput(await settled('empty.mp4', ''), { settleMs: 10 }));
+    const e = await roughcutErrorOf(validateInput(await settled('empty.mp4', ''), { settleMs: 10 }));
     expect(e.code).toBe('EMPTY_FILE');
     expect(e.message).toContain('empty.mp4');
   });
 
   it('EMPTY_FILE for zero bytes with the settle window off', async () => {
-    const e = await validationError(validateInput(await settled('empty2.mp4', ''), { settleMs: 0 }));
+    const e = await roughcutErrorOf(validateInput(await settled('empty2.mp4', ''), { settleMs: 0 }));
     expect(e.code).toBe('EMPTY_FILE');
   });
 
@@ -90,7 +84,7 @@ describe('validateInput', () => {
     await writeFile(p, 'x');
     const writer = setInterval(() => { void appendFile(p, 'more data '); }, 20);
     try {
-      const e = await validationError(validateInput(p, { settleMs: 150 }));
+      const e = await roughcutErrorOf(validateInput(p, { settleMs: 150 }));
       expect(e.code).toBe('FILE_GROWING');
       expect(e.retryable).toBe(true);
       expect(e.message).toContain('copying.mp4');
@@ -104,7 +98,7 @@ describe('validateInput', () => {
     await writeFile(p, '');
     const writer = setTimeout(() => { void appendFile(p, 'first bytes'); }, 60);
     try {
-      const e = await validationError(validateInput(p, { settleMs: 150 }));
+      const e = await roughcutErrorOf(validateInput(p, { settleMs: 150 }));
       expect(e.code).toBe('FILE_GROWING');
     } finally {
       clearTimeout(writer);
@@ -126,7 +120,7 @@ describe('validateInput', () => {
     process.chdir(dir);
     try {
       await expect(validateInput('-clip.mp4', { settleMs: 10 })).resolves.toBeUndefined();
-      const e = await validationError(validateInput('-missing.mp4', { settleMs: 10 }));
+      const e = await roughcutErrorOf(validateInput('-missing.mp4', { settleMs: 10 }));
       expect(e.code).toBe('FILE_NOT_FOUND');
       expect(e.message).toContain('-missing.mp4');
     } finally {
