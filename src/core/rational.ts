@@ -60,11 +60,6 @@ export function formatRational(r: Rational): string {
   return `${r.num}/${r.den}`;
 }
 
-/** True when both rationals denote the same value. */
-export function rationalEquals(a: Rational, b: Rational): boolean {
-  return a.num * b.den === b.num * a.den;
-}
-
 /** Seconds at frame index `frame` of a constant rate `fps` (frame / fps). */
 export function framesToSeconds(frame: number, fps: Rational): number {
   return (frame * fps.den) / fps.num;
