@@ -98,12 +98,20 @@ export interface Shot {
   readonly scale: string | null;
 }
 
+/**
+ * What produced a segment: the scene classifier, a technical cue (black, bars, freeze, silence),
+ * character recognition, or shot scale. Segments of different kinds may overlap.
+ */
+export type SegmentKind = 'scene' | 'technical' | 'character' | 'scale';
+
 /** A run of frames `[startFrame, endFrame)` carrying one label. */
 export interface Segment {
   readonly startFrame: number;
   readonly endFrame: number;
   readonly label: string;
   readonly confidence: number;
+  /** Absent means `'scene'` (analyses written before kinds existed). */
+  readonly kind?: SegmentKind;
 }
 
 export type KeyframeReason = 'representative' | 'label-change';
