@@ -16,12 +16,15 @@ export type ErrorCode =
   | 'FFMPEG_MISSING'
   | 'OUTPUT_FAILED'
   | 'BAD_ARGUMENT'
+  | 'BAD_MODEL'
+  | 'BAD_DATA'
+  | 'CLASSIFIER_FAILED'
   | 'ABORTED';
 
 /** Codes that mean the input (or the call) is wrong: exit code 2, no retry. */
 const INPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'FILE_NOT_FOUND', 'NOT_A_FILE', 'UNREADABLE', 'EMPTY_FILE', 'FILE_GROWING', 'NOT_MEDIA',
-  'NO_VIDEO_STREAM', 'TRUNCATED', 'UNSUPPORTED_FRAME_RATE', 'BAD_ARGUMENT',
+  'NO_VIDEO_STREAM', 'TRUNCATED', 'UNSUPPORTED_FRAME_RATE', 'BAD_ARGUMENT', 'BAD_MODEL', 'BAD_DATA',
 ]);
 
 export interface RoughcutErrorOptions {
