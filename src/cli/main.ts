@@ -9,8 +9,10 @@ import { envName, resolveSettings, SETTINGS } from '../core/settings.js';
 import type { MediaInfo } from '../core/types.js';
 import { probeMedia } from '../ingest/probe.js';
 import { validateInput } from '../ingest/validate.js';
+import { registerCharacterCommands } from './characters-command.js';
 import { exportOptionsFromFlags, FORMAT_NAMES, parseFormats, registerExportCommand } from './export-command.js';
 import { createProgressReporter } from './progress-bar.js';
+import { registerTrainCommands } from './train-command.js';
 
 /** Exit codes: 0 success, 1 an analysis failed, 2 usage or input error. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -135,6 +137,8 @@ function buildProgram(io: Io, setExit: (code: number) => void, plugins: readonly
       }
     });
   registerExportCommand(program, io, setExit);
+  registerTrainCommands(program, io, setExit);
+  registerCharacterCommands(program, io, setExit);
   for (const plugin of plugins) plugin(program, io, setExit);
   return program;
 }
