@@ -46,6 +46,21 @@ describe('keyframe images', () => {
     }
   });
 
+  it('a sparse decode output delivers exactly every n-th frame, beside the dense one', async () => {
+    const sparse: number[] = [];
+    let dense = 0;
+    for await (const f of decodeFrames(clip, { outputs: [{ name: 'a', width: 32, height: 18 }, { name: 'big', width: 160, height: 90, every: 7 }] })) {
+      dense += 1;
+      const big = f.frames.big;
+      if (!big) continue;
+      sparse.push(big.index);
+      const mean = big.data.reduce((sum, v) => sum + v, 0) / big.data.length;
+      expect(Math.abs(mean - lumaOf(f.index)), `frame ${f.index}`).toBeLessThan(3);
+    }
+    expect(dense).toBe(90);
+    expect(sparse).toEqual(Array.from({ length: 13 }, (_, i) => i * 7));
+  });
+
   it('keeps the display aspect and caps the width', () => {
     expect(keyframeSize(1920, 1080, 1280)).toEqual({ width: 1280, height: 720 });
     expect(keyframeSize(1048, 576, 1280)).toEqual({ width: 1048, height: 576 });

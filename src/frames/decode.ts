@@ -10,6 +10,12 @@ export interface FrameOutput {
   readonly name: string;
   readonly width: number;
   readonly height: number;
+  /**
+   * Deliver only every `every`-th frame (indexes 0, every, 2*every, ...) at this size; ffmpeg
+   * drops the others before scaling, so a sparse consumer (face detection at a larger size)
+   * costs little. Default 1. The first output must be dense: it counts and times every frame.
+   */
+  readonly every?: number;
 }
 
 export interface DecodeOptions {
@@ -47,13 +53,19 @@ const SHOWINFO = /\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:\s*(-?[\d.e+-]+).*?\b
 /** Builds the ffmpeg arguments for one decode of `filePath` into the given outputs. */
 export function decodeArguments(filePath: string, outputs: readonly FrameOutput[], fastDecode: boolean, scaleFlags = 'fast_bilinear'): string[] {
   if (outputs.length === 0) throw new RangeError('decode needs at least one output size');
+  if ((outputs[0]!.every ?? 1) !== 1) throw new RangeError('the first decode output must deliver every frame');
+  for (const o of outputs) {
+    if (!Number.isInteger(o.every ?? 1) || (o.every ?? 1) < 1) throw new RangeError(`decode output "${o.name}": every must be a positive integer`);
+  }
   const labels = outputs.map((_, i) => `[s${i}]`);
   const split = outputs.length > 1 ? `[0:v:0]split=${outputs.length}${labels.join('')};` : '';
   const chains = outputs.map((o, i) => {
     const input = outputs.length > 1 ? labels[i] : '[0:v:0]';
     // showinfo runs on the first (smallest) output only: it checksums every frame it sees.
     const info = i === 0 ? ',showinfo' : '';
-    return `${input}scale=${o.width}:${o.height}:flags=${scaleFlags},setsar=1,format=rgb24${info}[o${i}]`;
+    const every = o.every ?? 1;
+    const select = every > 1 ? `select='not(mod(n\\,${every}))',` : '';
+    return `${input}${select}scale=${o.width}:${o.height}:flags=${scaleFlags},setsar=1,format=rgb24${info}[o${i}]`;
   });
   const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info'];
   if (fastDecode) args.push('-skip_loop_filter', 'all');
@@ -111,7 +123,7 @@ export async function* decodeFrames(filePath: string, options: DecodeOptions): A
   try {
     for (;;) {
       if (signal?.aborted) throw new RoughcutError('ABORTED', `${filePath}: analysis cancelled.`, { file: filePath });
-      const records = await Promise.all(readers.map((r) => r.read()));
+      const records = await Promise.all(readers.map((r, i) => (index % (outputs[i]!.every ?? 1) === 0 ? r.read() : Promise.resolve(undefined))));
       if (records.some((r) => r === null)) break;
       while (pts.length <= index && !stderrEnded) {
         await new Promise<void>((resolve) => { ptsWaiter = resolve; });
@@ -122,7 +134,8 @@ export async function* decodeFrames(filePath: string, options: DecodeOptions): A
       const ptsSeconds = rawPts - firstPts;
       const frames: Record<string, RgbFrame> = {};
       outputs.forEach((o, i) => {
-        frames[o.name] = { index, ptsSeconds, width: o.width, height: o.height, data: records[i]! };
+        const data = records[i];
+        if (data) frames[o.name] = { index, ptsSeconds, width: o.width, height: o.height, data };
       });
       yield { index, ptsSeconds, intra: intra[index] ?? false, frames };
       index += 1;
