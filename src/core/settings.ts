@@ -19,6 +19,14 @@ export interface AnalysisSettings {
   readonly reel: string;
   /** Record timecode of the first event, or `auto`: 01:00:00:00, 00:00:00:00 for the OpenShot profile. */
   readonly recordStart: string;
+  /** Frames per second the scene classifier samples (every shot's keyframe is classified too). */
+  readonly classifyFps: number;
+  /** A smoothed top class probability below this labels the frames `unknown`. */
+  readonly unknownBelow: number;
+  /** Shortest label segment, in seconds; shorter runs merge into a neighbour. */
+  readonly minSegmentSeconds: number;
+  /** Frames per second the face analyzer samples when characters are on. */
+  readonly faceFps: number;
 }
 
 interface SettingSpec<K extends keyof AnalysisSettings> {
@@ -64,6 +72,10 @@ export const SETTINGS: SettingTable = {
     if (t !== 'auto' && !/^\d{2}:\d{2}:\d{2}[:;]\d{2}$/.test(t)) throw new RangeError(`must be a timecode like 01:00:00:00 or "auto", got "${t}"`);
     return t;
   } },
+  classifyFps: { key: 'classifyFps', flag: 'classify-fps', description: 'frames per second the scene classifier samples, besides every shot keyframe (0.1-30)', defaultValue: 1, parse: numberIn(0.1, 30) },
+  unknownBelow: { key: 'unknownBelow', flag: 'unknown-below', description: 'label frames "unknown" when the classifier is less sure than this (0-1)', defaultValue: 0.5, parse: numberIn(0, 1) },
+  minSegmentSeconds: { key: 'minSegmentSeconds', flag: 'min-segment', description: 'shortest label segment in seconds (0-600)', defaultValue: 2, parse: numberIn(0, 600) },
+  faceFps: { key: 'faceFps', flag: 'face-fps', description: 'frames per second the face analyzer samples with --characters (0.1-30)', defaultValue: 2, parse: numberIn(0.1, 30) },
 };
 
 /** The defaults of every setting. */

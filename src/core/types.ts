@@ -122,10 +122,25 @@ export interface Keyframe {
   readonly shot: number;
 }
 
+/**
+ * The models that ran: the scene classifier's folder and classes, the TensorFlow.js backend
+ * chosen at start-up and why the better ones were skipped. `model` and `backend` are null when
+ * no model ran (technical cues need none).
+ */
 export interface ClassifierInfo {
   readonly model: string | null;
   readonly backend: string | null;
   readonly classes: readonly string[];
+  /** `backbone` (a head on frozen MobileNetV2 embeddings) or `cnn` (the compact CNN). */
+  readonly architecture?: string;
+  /** Frames the classifier labelled (sampled frames and shot keyframes). */
+  readonly samples?: number;
+  /** Backends above the chosen one, with the reason each was skipped. */
+  readonly skipped?: readonly { readonly backend: string; readonly reason: string }[];
+  /** Whether a native backend ran on a GPU. */
+  readonly gpu?: boolean;
+  /** The face gallery used for characters: names and photo counts. */
+  readonly characters?: unknown;
 }
 
 /** The `source` block of analysis.json. */
