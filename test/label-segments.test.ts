@@ -45,7 +45,7 @@ describe('labelSegments', () => {
 
   it('keeps a one-sample run that is its shot\'s only sample, when the minimum length allows', () => {
     const shots = [{ startFrame: 0, endFrame: 120 }, { startFrame: 120, endFrame: 130 }, { startFrame: 130, endFrame: 250 }];
-    const samples = sampled(250, 25, (f) => scores('anchor')).filter((s) => s.frame < 120 || s.frame >= 130);
+    const samples = sampled(250, 25, () => scores('anchor')).filter((s) => s.frame < 120 || s.frame >= 130);
     samples.splice(5, 0, { frame: 125, scores: scores('weather') });
     const loose = labelSegments(samples, options(250, { shots, minSegmentSeconds: 0 }));
     expect(spans(loose)).toEqual(['[0, 120) anchor', '[120, 130) weather', '[130, 250) anchor']);
