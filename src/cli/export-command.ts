@@ -5,6 +5,7 @@ import { asRoughcutError, RoughcutError } from '../core/errors.js';
 import { FCPXML_VERSIONS, type FcpxmlVersion } from '../export/fcpxml.js';
 import { exporterGroups, exporters, resolveExporters } from '../export/registry.js';
 import type { Exporter } from '../export/exporter.js';
+import { addRuleOptions, hasRules, parseRules, selectEvents, type RuleFlags } from '../export/rules.js';
 import { loadAnalysis, writeExports } from '../export/write-exports.js';
 
 /** What the command writes to. */
@@ -53,19 +54,23 @@ export function exportOptionsFromFlags(flags: { reviewBelow?: string; fcpxmlVers
 
 /** Adds the `export` command to the program; `setExit` receives its exit code (0, 1 or 2). */
 export function registerExportCommand(program: Command, io: ExportCommandIo, setExit: (code: number) => void): void {
-  program.command('export')
+  const command = program.command('export')
     .description('write rough cuts and marker lists from an earlier analysis.json, without decoding the video again')
     .argument('<analysis>', 'an analysis.json written by roughcut analyze')
     .option('-f, --format <list>', `comma-separated: ${FORMAT_NAMES.join(', ')} (markers = markers-edl + markers-csv)`, 'edl')
     .option('-o, --out <dir>', 'output folder (default: the folder of analysis.json)')
     .option('--review-below <confidence>', 'transitions less confident than this become review markers (default 0.6)')
     .option('--record-start <timecode>', 'record timecode of the first frame of the timeline (default 01:00:00:00)')
-    .option('--fcpxml-version <version>', `FCPXML version: ${FCPXML_VERSIONS.join(', ')} (default 1.9)`)
-    .action(async (file: string, opts: { format: string; out?: string; reviewBelow?: string; recordStart?: string; fcpxmlVersion?: string }) => {
+    .option('--fcpxml-version <version>', `FCPXML version: ${FCPXML_VERSIONS.join(', ')} (default 1.9)`);
+  addRuleOptions(command)
+    .action(async (file: string, opts: { format: string; out?: string; reviewBelow?: string; recordStart?: string; fcpxmlVersion?: string } & RuleFlags) => {
       try {
         const chosen = parseFormats(opts.format);
         const options = exportOptionsFromFlags(opts);
+        const rules = parseRules(opts);
         const analysis = await loadAnalysis(file);
+        // Rules give every exporter the same selected events; without them each writes one clip per shot.
+        if (hasRules(rules)) options.events = selectEvents(analysis, rules);
         const written = await writeExports(analysis, chosen, opts.out ?? path.dirname(path.resolve(file)), options);
         for (const w of written) io.stdout.write(`${w}\n`);
         setExit(0);

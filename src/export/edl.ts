@@ -83,7 +83,7 @@ export interface EdlOptions {
   readonly recordStart?: string;
   /**
    * The events to write, in record order. Default: one event per shot in source order, named
-   * after the file, with a comment line giving the keyframe and labels.
+   * after the file, with a comment line giving the keyframe, labels, characters and scale.
    */
   readonly events?: ReadonlyArray<EdlEvent>;
 }
@@ -152,6 +152,8 @@ function shotComment(shot: Shot): string | undefined {
   if (shot.keyframe.image) parts.push(`KEYFRAME ${shot.keyframe.image}`);
   const labels = Object.entries(shot.labels).sort((a, b) => b[1] - a[1]);
   if (labels.length > 0) parts.push(`LABELS ${labels.map(([name, score]) => `${name} ${score.toFixed(2)}`).join(', ')}`);
+  if (shot.characters.length > 0) parts.push(`CHARACTERS ${shot.characters.map((c) => `${c.name} ${c.confidence.toFixed(2)}`).join(', ')}`);
+  if (shot.scale) parts.push(`SCALE ${shot.scale}`);
   return parts.length > 0 ? `COMMENT: ${parts.join('; ')}` : undefined;
 }
 
