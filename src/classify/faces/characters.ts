@@ -1,0 +1,263 @@
+// Faces to characters: tracks within a shot, identity per track, unknowns clustered, shot scale.
+import { framesToSeconds, type Rational } from '../../core/rational.js';
+import type { CharacterAppearance, Segment, Shot } from '../../core/types.js';
+import { descriptorDistance, meanDescriptor } from './face-models.js';
+import { DEFAULT_MATCH_THRESHOLD, type FaceObservation, type FrameFaces, type GallerySummary, type UnknownFace } from './types.js';
+
+/**
+ * Editorial shot scale from the largest face's height as a fraction of the frame height (face
+ * box: brow to chin as face-api draws it). Checked top down; below the last, `wide`.
+ */
+export const SHOT_SCALES: readonly { readonly name: string; readonly abbreviation: string; readonly minFaceHeight: number }[] = [
+  { name: 'extreme close-up', abbreviation: 'ECU', minFaceHeight: 0.55 },
+  { name: 'close-up', abbreviation: 'CU', minFaceHeight: 0.30 },
+  { name: 'medium close-up', abbreviation: 'MCU', minFaceHeight: 0.18 },
+  { name: 'medium', abbreviation: 'MS', minFaceHeight: 0.09 },
+  { name: 'wide', abbreviation: 'WS', minFaceHeight: 0 },
+];
+/** The scale of a shot in which no face was seen (on too few of its sampled frames). */
+export const NO_FACE = 'no face';
+/** A shot counts as `no face` unless faces are on at least this share of its sampled frames. */
+const MIN_FACE_SHARE = 0.3;
+/** Two detections on consecutive samples are one face when their boxes overlap this much... */
+const LINK_IOU = 0.3;
+/** ...and their descriptors are not clearly different people; */
+const LINK_IOU_MAX_DISTANCE = 0.7;
+/** without overlap (the face moved), when the descriptors are this close. */
+const LINK_DISTANCE = 0.45;
+
+export interface SummarizeOptions {
+  readonly fps: Rational;
+  readonly gallery: GallerySummary;
+  /** Same-person descriptor distance; default DEFAULT_MATCH_THRESHOLD. */
+  readonly threshold?: number;
+}
+
+/** Per-shot characters and scale, in the order of the `shots` given. */
+export interface ShotCharacters {
+  readonly index: number;
+  readonly characters: readonly CharacterAppearance[];
+  /** A SHOT_SCALES name or `no face`; null when no frame of the shot was analysed. */
+  readonly scale: string | null;
+}
+
+export interface CharacterSummary {
+  readonly shots: readonly ShotCharacters[];
+  /** `kind: 'character'` (label = name) and `kind: 'scale'` segments, each over whole shots. */
+  readonly segments: readonly Segment[];
+  readonly unknowns: readonly UnknownFace[];
+}
+
+interface Track {
+  readonly shot: number;
+  readonly frames: number[];
+  readonly faces: FaceObservation[];
+  name?: string;
+  confidence: number;
+}
+
+/** The SHOT_SCALES name for a face height / frame height ratio. */
+export function shotScaleFor(faceHeightRatio: number): string {
+  return (SHOT_SCALES.find((s) => faceHeightRatio >= s.minFaceHeight) ?? SHOT_SCALES[SHOT_SCALES.length - 1]!).name;
+}
+
+/**
+ * Turns per-frame faces into characters per shot. Within a shot, detections on consecutive
+ * samples are linked into tracks (box overlap, or close descriptors when the face moved); each
+ * track's mean descriptor is matched against the gallery (nearest photo of each person; the
+ * nearest person within `threshold` wins), so one blurred frame cannot flip an identity. Tracks
+ * that match nobody are clustered across the whole video (average linkage, merged while closer
+ * than `threshold`) into `Unknown 1..n` by first appearance. Confidence is
+ * `1 - 0.5 * distance / threshold` (0.5 at the limit), frame-weighted over a character's tracks
+ * in the shot; screen time is the sampled frames it is on times the sampling interval, at most
+ * the shot's length. `observations` must list every analysed frame, also those with no face.
+ */
+export function summarizeCharacters(observations: readonly FrameFaces[], shots: readonly Shot[], options: SummarizeOptions): CharacterSummary {
+  const threshold = options.threshold ?? DEFAULT_MATCH_THRESHOLD;
+  const sorted = [...observations].sort((a, b) => a.frame - b.frame);
+  const intervalFrames = samplingInterval(sorted);
+  const tracks: Track[] = [];
+  const perShot = shots.map((shot) => {
+    const samples = sorted.filter((o) => o.frame >= shot.startFrame && o.frame < shot.endFrame);
+    const shotTracks = buildTracks(samples, shot.index);
+    tracks.push(...shotTracks);
+    return { shot, samples, shotTracks };
+  });
+  for (const track of tracks) identify(track, options.gallery, threshold);
+  const unknowns = clusterUnknowns(tracks.filter((t) => t.name === undefined), threshold);
+
+  const result: ShotCharacters[] = perShot.map(({ shot, samples, shotTracks }) => {
+    const shotSeconds = framesToSeconds(shot.endFrame - shot.startFrame, options.fps);
+    const byName = new Map<string, { frames: Set<number>; weighted: number; count: number }>();
+    for (const track of shotTracks) {
+      const name = track.name!;
+      const entry = byName.get(name) ?? { frames: new Set<number>(), weighted: 0, count: 0 };
+      for (const f of track.frames) entry.frames.add(f);
+      entry.weighted += track.confidence * track.frames.length;
+      entry.count += track.frames.length;
+      byName.set(name, entry);
+    }
+    const characters: CharacterAppearance[] = [...byName.entries()].map(([name, e]) => ({
+      name,
+      confidence: round3(e.weighted / e.count),
+      seconds: round3(Math.min(shotSeconds, framesToSeconds(e.frames.size * intervalFrames, options.fps))),
+    })).sort((a, b) => b.seconds - a.seconds || a.name.localeCompare(b.name));
+    return { index: shot.index, characters, scale: scaleOf(samples) };
+  });
+  return { shots: result, segments: segmentsFor(shots, result), unknowns };
+}
+
+/** The usual gap between analysed frames (median), so each sample stands for that much screen time. */
+function samplingInterval(sorted: readonly FrameFaces[]): number {
+  const gaps: number[] = [];
+  for (let i = 1; i < sorted.length; i += 1) gaps.push(sorted[i]!.frame - sorted[i - 1]!.frame);
+  gaps.sort((a, b) => a - b);
+  return gaps.length > 0 ? Math.max(1, gaps[Math.floor(gaps.length / 2)]!) : 1;
+}
+
+function buildTracks(samples: readonly FrameFaces[], shot: number): Track[] {
+  const tracks: Track[] = [];
+  let active: Track[] = [];
+  for (const sample of samples) {
+    const next: Track[] = [];
+    const free = new Set(active);
+    for (const face of [...sample.faces].sort((a, b) => b.height - a.height)) {
+      let best: Track | undefined;
+      let bestKey = -Infinity;
+      for (const track of free) {
+        const last = track.faces[track.faces.length - 1]!;
+        const overlap = iou(last, face);
+        const distance = descriptorDistance(last.descriptor, face.descriptor);
+        const linked = (overlap >= LINK_IOU && distance < LINK_IOU_MAX_DISTANCE) || distance < LINK_DISTANCE;
+        const key = overlap - distance;
+        if (linked && key > bestKey) { best = track; bestKey = key; }
+      }
+      if (best) {
+        free.delete(best);
+        best.frames.push(sample.frame);
+        best.faces.push(face);
+        next.push(best);
+      } else {
+        const track: Track = { shot, frames: [sample.frame], faces: [face], confidence: 0 };
+        tracks.push(track);
+        next.push(track);
+      }
+    }
+    // A face missed on one sample (turned away, motion blur) may continue its track on the next.
+    active = [...next, ...[...free].filter((t) => t.frames[t.frames.length - 1]! >= (samples[samples.indexOf(sample) - 1]?.frame ?? -1))];
+  }
+  return tracks;
+}
+
+function identify(track: Track, gallery: GallerySummary, threshold: number): void {
+  const mean = meanDescriptor(track.faces.map((f) => f.descriptor));
+  let bestName: string | undefined;
+  let bestDistance = Infinity;
+  for (const entry of gallery.entries) {
+    const d = descriptorDistance(mean, entry.descriptor);
+    if (d < bestDistance) { bestDistance = d; bestName = entry.name; }
+  }
+  if (bestName !== undefined && bestDistance < threshold) {
+    track.name = bestName;
+    track.confidence = confidenceFor(bestDistance, threshold);
+  }
+}
+
+function confidenceFor(distance: number, threshold: number): number {
+  return Math.max(0, Math.min(1, 1 - 0.5 * distance / threshold));
+}
+
+function clusterUnknowns(tracks: Track[], threshold: number): UnknownFace[] {
+  let clusters = tracks.map((t) => ({ tracks: [t], means: [meanDescriptor(t.faces.map((f) => f.descriptor))] }));
+  for (;;) {
+    let best: [number, number] | undefined;
+    let bestDistance = threshold;
+    for (let i = 0; i < clusters.length; i += 1) {
+      for (let j = i + 1; j < clusters.length; j += 1) {
+        const a = clusters[i]!;
+        const b = clusters[j]!;
+        let sum = 0;
+        for (const x of a.means) for (const y of b.means) sum += descriptorDistance(x, y);
+        const average = sum / (a.means.length * b.means.length);
+        if (average < bestDistance) { bestDistance = average; best = [i, j]; }
+      }
+    }
+    if (!best) break;
+    const [i, j] = best;
+    const merged = { tracks: [...clusters[i]!.tracks, ...clusters[j]!.tracks], means: [...clusters[i]!.means, ...clusters[j]!.means] };
+    clusters = clusters.filter((_, k) => k !== i && k !== j);
+    clusters.push(merged);
+  }
+  const firstFrame = (c: { tracks: Track[] }): number => Math.min(...c.tracks.map((t) => t.frames[0]!));
+  clusters.sort((a, b) => firstFrame(a) - firstFrame(b));
+  return clusters.map((cluster, n) => {
+    const name = `Unknown ${n + 1}`;
+    const distances: number[] = [];
+    const mean = meanDescriptor(cluster.means);
+    for (const track of cluster.tracks) {
+      track.name = name;
+      const d = descriptorDistance(mean, meanDescriptor(track.faces.map((f) => f.descriptor)));
+      distances.push(d);
+      track.confidence = cluster.tracks.length > 1 ? confidenceFor(d, threshold) : meanScore(track);
+    }
+    const faces = cluster.tracks.flatMap((t) => t.faces);
+    const representative = faces.reduce((a, b) => (b.height * b.score > a.height * a.score ? b : a));
+    return {
+      name, firstFrame: firstFrame(cluster),
+      shots: [...new Set(cluster.tracks.map((t) => t.shot))].sort((a, b) => a - b),
+      descriptor: mean.map(round6), descriptors: cluster.means.map((m) => m.map(round6)), crop: representative.crop,
+    };
+  });
+}
+
+function meanScore(track: Track): number {
+  return track.faces.reduce((s, f) => s + f.score, 0) / track.faces.length;
+}
+
+function scaleOf(samples: readonly FrameFaces[]): string | null {
+  if (samples.length === 0) return null;
+  const ratios = samples.filter((s) => s.faces.length > 0).map((s) => Math.max(...s.faces.map((f) => f.height / f.frameHeight)));
+  if (ratios.length === 0 || ratios.length < MIN_FACE_SHARE * samples.length) return NO_FACE;
+  ratios.sort((a, b) => a - b);
+  return shotScaleFor(ratios[Math.floor(ratios.length / 2)]!);
+}
+
+function iou(a: FaceObservation, b: FaceObservation): number {
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  if (w <= 0 || h <= 0) return 0;
+  const inter = w * h;
+  return inter / (a.width * a.height + b.width * b.height - inter);
+}
+
+/**
+ * Segments over whole shots: one `character` segment per run of adjacent shots a character is
+ * in (confidence: the run's mean), one `scale` segment per run of adjacent shots of one scale.
+ */
+export function segmentsFor(shots: readonly Pick<Shot, 'index' | 'startFrame' | 'endFrame'>[], perShot: readonly ShotCharacters[]): Segment[] {
+  const segments: Segment[] = [];
+  const open = new Map<string, { start: number; end: number; sum: number; n: number }>();
+  const flush = (key: string, kind: 'character' | 'scale'): void => {
+    const run = open.get(key)!;
+    segments.push({ startFrame: run.start, endFrame: run.end, label: key.slice(key.indexOf(':') + 1), confidence: round3(run.sum / run.n), kind });
+    open.delete(key);
+  };
+  shots.forEach((shot, i) => {
+    const info = perShot[i];
+    const here = new Map<string, number>();
+    for (const c of info?.characters ?? []) here.set(`character:${c.name}`, c.confidence);
+    if (info?.scale) here.set(`scale:${info.scale}`, 1);
+    for (const [key, run] of [...open.entries()]) {
+      if (!here.has(key) || run.end !== shot.startFrame) flush(key, key.startsWith('character:') ? 'character' : 'scale');
+    }
+    for (const [key, confidence] of here) {
+      const run = open.get(key);
+      if (run) { run.end = shot.endFrame; run.sum += confidence; run.n += 1; } else open.set(key, { start: shot.startFrame, end: shot.endFrame, sum: confidence, n: 1 });
+    }
+  });
+  for (const key of [...open.keys()]) flush(key, key.startsWith('character:') ? 'character' : 'scale');
+  return segments.sort((a, b) => a.startFrame - b.startFrame || (a.kind ?? '').localeCompare(b.kind ?? '') || a.label.localeCompare(b.label));
+}
+
+function round3(x: number): number { return Math.round(x * 1000) / 1000; }
+function round6(x: number): number { return Math.round(x * 1e6) / 1e6; }

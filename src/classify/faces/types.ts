@@ -1,0 +1,77 @@
+// Plain data shared by the face analyzer, the per-shot summary and the unknown-faces files.
+
+/**
+ * Same-person limit on the euclidean distance between face-api descriptors. face-api suggests
+ * 0.6; on broadcast-size faces (60-150 px at the 640-wide analysis frame) different people came
+ * as close as 0.45 in face-api's own sample photos, so roughcut's default is stricter (calibration
+ * in bench/characters.mts and its README note).
+ */
+export const DEFAULT_MATCH_THRESHOLD = 0.5;
+
+/** One enrolled photo's descriptor. */
+export interface GalleryEntry {
+  readonly name: string;
+  /** Path relative to the gallery folder. */
+  readonly file: string;
+  readonly descriptor: readonly number[];
+}
+
+/**
+ * The loaded gallery: names and photo counts (what analysis.json records, see
+ * `galleryForAnalysis`) and the descriptors summarizeCharacters matches against. Plain data:
+ * it crosses from the model thread to the main thread.
+ */
+export interface GallerySummary {
+  /** Absolute path of the gallery folder; null without one. */
+  readonly dir: string | null;
+  readonly people: readonly { readonly name: string; readonly photos: number }[];
+  readonly entries: readonly GalleryEntry[];
+  /** Photos that could not be used, each with the reason (also logged as warnings). */
+  readonly problems: readonly { readonly file: string; readonly reason: string }[];
+}
+
+/** An RGB24 image small enough to travel with an observation: a face crop. */
+export interface FaceCrop {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
+
+/** One face on one analysed frame. Plain data: structured-clone safe across worker threads. */
+export interface FaceObservation {
+  /** Box in the analysed frame's pixels. */
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  /** Size of the analysed frame, so boxes can be read as fractions of it. */
+  readonly frameWidth: number;
+  readonly frameHeight: number;
+  /** Detector confidence 0..1. */
+  readonly score: number;
+  /** face-api's 128-d descriptor of the aligned face. */
+  readonly descriptor: readonly number[];
+  /** The face with some margin, square, for Unknown faces' representative images. */
+  readonly crop: FaceCrop;
+}
+
+/** The faces found on one analysed frame (an empty list counts: it says the frame was looked at). */
+export interface FrameFaces {
+  readonly frame: number;
+  readonly faces: readonly FaceObservation[];
+}
+
+/** A face that matched nobody in the gallery, clustered across the whole video. */
+export interface UnknownFace {
+  /** `Unknown 1`, `Unknown 2`, ... in order of first appearance. */
+  readonly name: string;
+  readonly firstFrame: number;
+  /** Indexes of the shots it appears in. */
+  readonly shots: readonly number[];
+  /** Mean descriptor of the cluster. */
+  readonly descriptor: readonly number[];
+  /** Mean descriptor of each track in the cluster (what naming enrols). */
+  readonly descriptors: readonly (readonly number[])[];
+  /** The cluster's largest, most confident face. */
+  readonly crop: FaceCrop;
+}
