@@ -110,6 +110,9 @@ describe('selectEvents: what is selected', () => {
     expect(events[0]).toEqual({ startFrame: 0, endFrame: 200, name: 'anchor - Alice, Bob', comments: ['LABEL anchor 0.85', 'CHARACTERS Alice 0.90, Bob 0.70', 'SCALE close-up, medium close-up'] });
     // A segment without a kind is a scene segment.
     expect(ranges(selectEvents(analysisOf(SCENES), { include: ['scene:weather'] }))).toEqual([[200, 300], [320, 400]]);
+    // Overlapping matches of several selectors become one event, with the label of the one that starts first.
+    expect(selectEvents(analysisOf(SCENES), { include: ['character:Alice', 'anchor'] }).map((e) => [e.startFrame, e.endFrame, e.name]))
+      .toEqual([[0, 200, 'anchor - Alice, Bob'], [300, 320, 'anchor - Bob'], [400, 600, 'anchor - Alice']]);
     // Several selectors: their union, in source order.
     expect(ranges(selectEvents(analysisOf(SCENES), { include: ['weather', 'commercial'] }))).toEqual([[200, 300], [320, 400], [600, 1000]]);
   });
@@ -121,6 +124,11 @@ describe('selectEvents: what is selected', () => {
     const segments: Segment[] = [{ startFrame: 210, endFrame: 290, label: 'Carol', confidence: 0.77, kind: 'character' }];
     const carol = selectEvents(analysisOf(segments), { include: ['character:Carol'] });
     expect(carol).toEqual([{ startFrame: 210, endFrame: 290, name: 'weather - Carol', comments: ['LABEL weather 0.95', 'CHARACTERS Carol 0.77', 'SCALE wide'] }]);
+  });
+
+  it('comments ignore a shot a segment edge only grazes', () => {
+    const grazing = selectEvents(analysisOf([{ startFrame: 95, endFrame: 205, label: 'anchor', confidence: 0.8, kind: 'scene' }]), { include: ['anchor'] });
+    expect(grazing).toEqual([{ startFrame: 95, endFrame: 205, name: 'anchor - Alice, Bob', comments: ['LABEL anchor 0.80', 'CHARACTERS Alice 0.90, Bob 0.70', 'SCALE medium close-up'] }]);
   });
 
   it('--scale keeps only shots of those scales, by abbreviation or name, and combines with --include as AND', () => {
@@ -143,6 +151,7 @@ describe('selectEvents: what is selected', () => {
     const inside = selectEvents(analysisOf([{ startFrame: 450, endFrame: 460, label: 'black', confidence: 1, kind: 'technical' }]), { exclude: ['black'] });
     expect(ranges(inside).slice(5, 7)).toEqual([[400, 450], [460, 600]]);
     expect(inside[6]!.name).toBe('anchor - Alice');
+    expect(inside[5]!.comments).toEqual(['LABEL anchor 0.92', 'CHARACTERS Alice 0.95', 'SCALE medium']); // a quarter of its shot
     expect(ranges(selectEvents(analysisOf(), { include: ['anchor'], exclude: ['character:Bob'] }))).toEqual([[0, 100], [400, 600]]);
     // A technical segment that makes up most of an event is named in its comments.
     const blackShot = selectEvents(analysisOf([{ startFrame: 300, endFrame: 320, label: 'black', confidence: 1, kind: 'technical' }]), { include: ['character:Bob'] });
@@ -168,9 +177,14 @@ describe('selectEvents: shaping the cut', () => {
     // anchor [0,200) .. 4 s .. [300,320) .. 3.2 s .. [400,600)
     const at4 = selectEvents(analysisOf(SCENES), { include: ['anchor'], mergeGapSeconds: 4 });
     expect(ranges(at4)).toEqual([[0, 600]]);
+    // Comments describe every shot inside, however short, in source order.
+    expect(at4[0]!.comments).toEqual([`LABEL anchor ${((0.85 * 200 + 0.7 * 20 + 0.9 * 200) / 420).toFixed(2)}`, 'CHARACTERS Alice 0.95, Bob 0.80', 'SCALE close-up, medium close-up, wide, no face, medium']);
     const at39 = selectEvents(analysisOf(SCENES), { include: ['anchor'], mergeGapSeconds: 3.9 });
     expect(ranges(at39)).toEqual([[0, 200], [300, 600]]);
     expect(at39[1]!.comments![0]).toBe(`LABEL anchor ${((0.7 * 20 + 0.9 * 200) / 220).toFixed(2)}`);
+    // The confidence of a merged event weighs each part by its own frames, not the gaps between.
+    const parts: Segment[] = [[0, 100, 0.2], [110, 120, 0.9], [130, 430, 0.9]].map(([a, b, c]) => ({ startFrame: a!, endFrame: b!, label: 'anchor', confidence: c!, kind: 'scene' }));
+    expect(selectEvents(analysisOf(parts), { include: ['anchor'], mergeGapSeconds: 1 })[0]!.comments![0]).toBe('LABEL anchor 0.73');
     // Merging happens before the minimum length: the short anchor stretch survives inside the merged one.
     expect(ranges(selectEvents(analysisOf(SCENES), { include: ['anchor'], mergeGapSeconds: 3.9, minDurationSeconds: 5 }))).toEqual([[0, 200], [300, 600]]);
     // Shots of different labels between two anchors stop a merge; gap 0 joins touching shots of one label.

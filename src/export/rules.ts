@@ -87,8 +87,10 @@ interface Unit {
   readonly group: string;
   /** The scene or technical label the unit carries, if any. */
   label: string | undefined;
-  /** Confidence of that label; joined units keep the length-weighted mean. */
+  /** Confidence of that label; joined units keep the mean weighted by `weightFrames`. */
   confidence: number;
+  /** Frames the confidence stands for: the unit's own, not the gaps a merge bridged. */
+  weightFrames: number;
 }
 
 /** Joins `u` into `into` (which starts first): the union of their frames, `into`'s label unless it has none. */
@@ -96,10 +98,10 @@ function joinUnit(into: Unit, u: Unit): void {
   if (into.label === undefined && u.label !== undefined) {
     into.label = u.label;
     into.confidence = u.confidence;
-  } else if (u.label === into.label) {
-    const a = into.endFrame - into.startFrame;
-    const b = u.endFrame - u.startFrame;
-    into.confidence = a + b > 0 ? (into.confidence * a + u.confidence * b) / (a + b) : into.confidence;
+    into.weightFrames = u.weightFrames;
+  } else if (u.label === into.label && into.weightFrames + u.weightFrames > 0) {
+    into.confidence = (into.confidence * into.weightFrames + u.confidence * u.weightFrames) / (into.weightFrames + u.weightFrames);
+    into.weightFrames += u.weightFrames;
   }
   into.endFrame = Math.max(into.endFrame, u.endFrame);
 }
@@ -319,7 +321,8 @@ export function selectEvents(analysis: AnalysisResult, rules: RoughCutRules): Ed
   const hasSceneSegments = analysis.segments.some((s) => (s.kind ?? 'scene') === 'scene');
   const shotUnit = (shot: Shot, group?: string): Unit => {
     const label = topLabel(shot);
-    return { ...clamp(shot), group: group ?? label ?? '', label, confidence: label !== undefined ? shot.labels[label] ?? 0 : 0 };
+    const r = clamp(shot);
+    return { ...r, group: group ?? label ?? '', label, confidence: label !== undefined ? shot.labels[label] ?? 0 : 0, weightFrames: r.endFrame - r.startFrame };
   };
 
   const matchUnits = (selector: Selector): Unit[] => {
@@ -327,7 +330,8 @@ export function selectEvents(analysis: AnalysisResult, rules: RoughCutRules): Ed
     for (const segment of analysis.segments) {
       if (!segmentMatches(segment, selector)) continue;
       const isCharacter = segment.kind === 'character';
-      units.push({ ...clamp(segment), group: segment.label, label: isCharacter ? undefined : segment.label, confidence: isCharacter ? 0 : segment.confidence });
+      const r = clamp(segment);
+      units.push({ ...r, group: segment.label, label: isCharacter ? undefined : segment.label, confidence: isCharacter ? 0 : segment.confidence, weightFrames: r.endFrame - r.startFrame });
     }
     if (selector.kind === 'character') {
       for (const shot of shots) {
@@ -357,7 +361,7 @@ export function selectEvents(analysis: AnalysisResult, rules: RoughCutRules): Ed
     units = shots.map((shot) => shotUnit(shot)).filter((u) => u.endFrame > u.startFrame);
   }
   const pieces = (list: readonly Unit[], ranges: readonly FrameRange[], keep: boolean): Unit[] =>
-    list.flatMap((u) => splitBy(u, ranges, keep).map((r) => ({ ...u, ...r })));
+    list.flatMap((u) => splitBy(u, ranges, keep).map((r) => ({ ...u, ...r, weightFrames: r.endFrame - r.startFrame })));
 
   // 2. Scale: only frames of shots (or scale segments) of the scales asked for.
   if (rules.scale && rules.scale.length > 0) {
