@@ -87,6 +87,12 @@ describe('TechnicalCueDetector', () => {
     expect(scores.darkRatio).toBeLessThan(0.98);
   });
 
+  it('does not call seven bands in the wrong order bars, nor a slowly fading still a freeze', () => {
+    const rainbowThenFade = { startFrame: 575, endFrame: 675 };
+    const overlapping = detect().filter((s) => s.startFrame < rainbowThenFade.endFrame && s.endFrame > rainbowThenFade.startFrame);
+    expect(overlapping).toEqual([]);
+  });
+
   it('honours the minimum durations', () => {
     const found = detect({ minBarsSeconds: 2.5, minBlackSeconds: 2.5, minFreezeSeconds: 3.5 });
     expect(found).toEqual([]);

@@ -31,12 +31,17 @@ export interface CueClip {
   readonly silence: readonly ExpectedCue[];
 }
 
+/** drawbox filters painting seven full-height stripes of 91 pixels: red, yellow, green, cyan, blue, magenta, white. */
+const RAINBOW = ['red', 'yellow', 'lime', 'cyan', 'blue', 'magenta', 'white']
+  .map((color, i) => `drawbox=x=${i * 91}:y=0:w=${i === 6 ? 640 - 6 * 91 : 91}:h=360:color=${color}:t=fill`).join(',');
+
 const moving = (seconds: number): Section => ({ source: `testsrc2=size=${SIZE}:rate=${CUE_FPS}:duration=${seconds}`, frames: seconds * CUE_FPS });
 
 /**
  * The sections, in order. Moving footage (testsrc2, the original testsrc, mandelbrot) and a
- * static rgbtestsrc separate the cues so each is its own run; rgbtestsrc, testsrc and testsrc2
- * are colourful and striped but not bars. The black carries a white logo in a corner; the dark
+ * static rgbtestsrc separate the cues so each is its own run; rgbtestsrc, testsrc, testsrc2
+ * and rainbow stripes are colourful and striped but not bars, and a still that fades slowly is
+ * not a freeze. The black carries a white logo in a corner; the dark
  * scene is a dim moving gradient (full-range luma 5 to 28, mean about 22 with the title) under a bright title box.
  */
 const SECTIONS: readonly Section[] = [
@@ -58,16 +63,21 @@ const SECTIONS: readonly Section[] = [
       + 'drawbox=x=200:y=290:w=240:h=30:color=white:t=fill',
     frames: 50,
   },
+  // Seven saturated stripes of bar widths in rainbow order: a graphic, not a chart.
+  { source: `color=c=black:size=${SIZE}:rate=${CUE_FPS}:duration=1,${RAINBOW}`, frames: 25 },
+  // A still fading slowly (under a level a frame), so only a comparison with the run's first frame sees it change.
+  { source: `testsrc2=size=${SIZE}:rate=${CUE_FPS}:duration=0.04,tpad=stop_mode=clone:stop_duration=3,fade=t=out:st=0:d=8`, frames: 75 },
   moving(2),
 ];
 
-/** Silent stretches of the audio, seconds: a gap in the middle and a tail that runs to the end. */
-const SILENCES: readonly (readonly [number, number])[] = [[6, 9], [22.4, 25]];
+/** A silent gap in the audio, seconds; the last {@link SILENT_TAIL_SECONDS} are silent too, to the end. */
+const SILENT_GAP: readonly [number, number] = [6, 9];
+const SILENT_TAIL_SECONDS = 2.6;
 
 /**
- * Writes the cue clip (25 s, 625 frames of 640x360 H.264 at 25 fps, stereo AAC) to `dir` and
+ * Writes the cue clip (29 s, 725 frames of 640x360 H.264 at 25 fps, stereo AAC) to `dir` and
  * returns where every cue is. The audio is a -18 dBFS tone with digital silence over
- * {@link SILENCES}.
+ * {@link SILENT_GAP} and the last {@link SILENT_TAIL_SECONDS}.
  */
 export async function makeCueClip(dir: string): Promise<CueClip> {
   const file = path.join(dir, 'cues.mp4');
@@ -80,11 +90,12 @@ export async function makeCueClip(dir: string): Promise<CueClip> {
   });
   const frameCount = at;
   const seconds = frameCount / CUE_FPS;
+  const silences = [SILENT_GAP, [seconds - SILENT_TAIL_SECONDS, seconds] as const];
   const audio: string[] = [];
   let t = 0;
-  for (const [start, end] of [...SILENCES, [seconds, seconds] as const]) {
-    if (start > t) audio.push(`sine=frequency=440:sample_rate=48000:duration=${start - t}`);
-    if (end > start) audio.push(`anullsrc=r=48000:cl=mono:d=${end - start}`);
+  for (const [start, end] of [...silences, [seconds, seconds] as const]) {
+    if (start > t) audio.push(`sine=frequency=440:sample_rate=48000:duration=${(start - t).toFixed(3)}`);
+    if (end > start) audio.push(`anullsrc=r=48000:cl=mono:d=${(end - start).toFixed(3)}`);
     t = end;
   }
   const audioChains = audio.map((a, i) => `${a}[a${i}]`);
@@ -96,7 +107,7 @@ export async function makeCueClip(dir: string): Promise<CueClip> {
   ].join(';');
   await ffmpeg(['-filter_complex', graph, '-map', '[v]', '-map', '[a]', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25',
     '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-t', String(seconds), file]);
-  const silence = SILENCES.map(([start, end]) => ({ label: 'silence', startFrame: start * CUE_FPS, endFrame: end * CUE_FPS }));
+  const silence = silences.map(([start, end]) => ({ label: 'silence', startFrame: Math.round(start * CUE_FPS), endFrame: Math.round(end * CUE_FPS) }));
   return { file, frameCount, video, silence };
 }
 
