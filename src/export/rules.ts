@@ -237,8 +237,16 @@ function unionRanges(ranges: readonly FrameRange[]): FrameRange[] {
 function splitBy(r: FrameRange, list: readonly FrameRange[], keep: boolean): FrameRange[] {
   const out: FrameRange[] = [];
   let at = r.startFrame;
-  for (const x of list) {
-    if (x.endFrame <= at) continue;
+  // The list is sorted and disjoint, so its ends increase: start at the first that ends after `at`.
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((list[mid] as FrameRange).endFrame <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < list.length; i++) {
+    const x = list[i] as FrameRange;
     if (x.startFrame >= r.endFrame) break;
     const inStart = Math.max(at, x.startFrame);
     const inEnd = Math.min(r.endFrame, x.endFrame);
@@ -415,48 +423,77 @@ export function selectEvents(analysis: AnalysisResult, rules: RoughCutRules): Ed
     return { unit: u, startFrame: u.startFrame - before, endFrame: u.endFrame + after };
   });
 
-  // 7. Order.
-  let ordered = extended;
-  if (rules.order === 'label') {
-    const groups = new Map<string, typeof extended>();
-    for (const e of extended) {
-      const list = groups.get(e.unit.group);
-      if (list) list.push(e);
-      else groups.set(e.unit.group, [e]);
-    }
-    ordered = [...groups.values()].flat();
+  // 7. Names and comments (in source order), then the order asked for.
+  const context = eventContext(analysis, shots);
+  const events = extended.map(({ unit, startFrame, endFrame }) => ({ group: unit.group, event: describeEvent(context, unit, startFrame, endFrame) }));
+  if (rules.order !== 'label') return events.map((e) => e.event);
+  const groups = new Map<string, EdlEvent[]>();
+  for (const { group, event } of events) {
+    const list = groups.get(group);
+    if (list) list.push(event);
+    else groups.set(group, [event]);
   }
-
-  return ordered.map(({ unit, startFrame, endFrame }) => describeEvent(analysis, shots, unit, startFrame, endFrame));
+  return [...groups.values()].flat();
 }
 
-/** Name and comment lines of one event, from the shots and technical segments that make up most of it. */
-function describeEvent(analysis: AnalysisResult, shots: readonly Shot[], unit: Unit, startFrame: number, endFrame: number): EdlEvent {
+/**
+ * The items overlapping each range asked for, for ranges asked in source order (starts and ends
+ * increasing, as disjoint sorted units are): a sweep, so describing every event stays linear.
+ */
+function overlapSweep<T extends FrameRange>(items: readonly T[]): (startFrame: number, endFrame: number) => T[] {
+  const sorted = [...items].sort((a, b) => a.startFrame - b.startFrame);
+  let next = 0;
+  let active: T[] = [];
+  return (startFrame, endFrame) => {
+    while (next < sorted.length && (sorted[next] as T).startFrame < endFrame) active.push(sorted[next++] as T);
+    active = active.filter((x) => x.endFrame > startFrame);
+    return active;
+  };
+}
+
+/** The sweeps {@link describeEvent} looks things up in. */
+interface EventContext {
+  readonly shots: (startFrame: number, endFrame: number) => Shot[];
+  readonly scenes: (startFrame: number, endFrame: number) => Segment[];
+  readonly technical: (startFrame: number, endFrame: number) => Segment[];
+  readonly characters: (startFrame: number, endFrame: number) => Segment[];
+}
+
+function eventContext(analysis: AnalysisResult, shots: readonly Shot[]): EventContext {
+  const ofKind = (kind: string): Segment[] => analysis.segments.filter((s) => (s.kind ?? 'scene') === kind);
+  return { shots: overlapSweep(shots), scenes: overlapSweep(ofKind('scene')), technical: overlapSweep(ofKind('technical')), characters: overlapSweep(ofKind('character')) };
+}
+
+/**
+ * Name and comment lines of one event, from the shots and segments that make up most of it.
+ * Called for units in source order (the sweeps need it).
+ */
+function describeEvent(context: EventContext, unit: Unit, startFrame: number, endFrame: number): EdlEvent {
   // Content is judged on the unit without handles: a shot counts when it fills at least half of
   // the unit or the unit covers at least half of it, so a shot grazed by a segment edge does not.
   const { startFrame: uStart, endFrame: uEnd } = unit;
+  const overlap = (r: FrameRange): number => Math.min(r.endFrame, uEnd) - Math.max(r.startFrame, uStart);
   const mostly = (r: FrameRange): boolean => {
-    const overlap = Math.min(r.endFrame, uEnd) - Math.max(r.startFrame, uStart);
-    return overlap > 0 && (overlap * 2 >= r.endFrame - r.startFrame || overlap * 2 >= uEnd - uStart);
+    const o = overlap(r);
+    return o > 0 && (o * 2 >= r.endFrame - r.startFrame || o * 2 >= uEnd - uStart);
   };
-  const inside = shots.filter(mostly);
+  const touched = context.shots(uStart, uEnd);
+  const inside = touched.filter(mostly);
   const characters = new Map<string, number>();
   for (const shot of inside) for (const c of shot.characters) characters.set(c.name, Math.max(characters.get(c.name) ?? 0, c.confidence));
-  for (const s of analysis.segments) if (s.kind === 'character' && mostly(s)) characters.set(s.label, Math.max(characters.get(s.label) ?? 0, s.confidence));
+  for (const s of context.characters(uStart, uEnd)) if (mostly(s)) characters.set(s.label, Math.max(characters.get(s.label) ?? 0, s.confidence));
   const cast = [...characters.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const scales = [...new Set(inside.map((s) => s.scale).filter((s): s is string => s !== null))];
-  const technical = [...new Set(analysis.segments.filter((s) => s.kind === 'technical' && mostly(s)).map((s) => s.label))];
+  const technical = [...new Set(context.technical(uStart, uEnd).filter(mostly).map((s) => s.label))];
 
-  // A character segment carries no scene label: take the one under most of it.
+  // A character segment carries no scene label: take the scene segment (or shot) under most of it.
   let label = unit.label;
   let confidence = unit.confidence;
   if (label === undefined) {
-    const overlap = (r: FrameRange): number => Math.min(r.endFrame, uEnd) - Math.max(r.startFrame, uStart);
-    const scenes = analysis.segments.filter((s) => (s.kind ?? 'scene') === 'scene' && overlap(s) > 0);
-    const widest = scenes.sort((a, b) => overlap(b) - overlap(a))[0];
+    const widest = [...context.scenes(uStart, uEnd)].sort((a, b) => overlap(b) - overlap(a))[0];
     if (widest) ({ label, confidence } = widest);
     else {
-      const shot = shots.filter((x) => overlap(x) > 0 && topLabel(x) !== undefined).sort((a, b) => overlap(b) - overlap(a))[0];
+      const shot = touched.filter((x) => topLabel(x) !== undefined).sort((a, b) => overlap(b) - overlap(a))[0];
       label = topLabel(shot);
       if (shot && label !== undefined) confidence = shot.labels[label] ?? 0;
     }
