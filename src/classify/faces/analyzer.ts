@@ -50,7 +50,9 @@ export const CROP_SIZE = 112;
 /** The crop spans this many face-box heights, so hair and chin show and a detector can find it again. */
 const CROP_MARGIN = 1.8;
 /** Detections below this score are dropped. */
-const MIN_FACE_SCORE = 0.5;
+const MIN_FACE_SCORE = 0.4;
+/** TinyFaceDetector input size: at 320 it missed faces under ~1/7 of the frame height on the test clips. */
+const FAST_INPUT_SIZE = 416;
 /** Faces smaller than this many pixels high give descriptors too poor to identify anyone. */
 const MIN_FACE_PIXELS = 24;
 
@@ -71,7 +73,7 @@ export async function createFaceAnalyzer(options: CharacterAnalyzerOptions): Pro
     threshold: options.threshold ?? DEFAULT_MATCH_THRESHOLD,
     gallery,
     async analyzeFrame(frame) {
-      const faces = await models.detect(frame, detector, { minScore: MIN_FACE_SCORE });
+      const faces = await models.detect(frame, detector, { minScore: MIN_FACE_SCORE, inputSize: FAST_INPUT_SIZE });
       return faces
         .filter((f) => f.height >= MIN_FACE_PIXELS)
         .sort((a, b) => b.height - a.height)
