@@ -1,0 +1,86 @@
+// A trained classifier loaded from its model folder: class probabilities for frames, in batches.
+import type { LayersModel, Tensor2D } from '@tensorflow/tfjs';
+import { RoughcutError } from '../core/errors.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import type { RgbFrame } from '../frames/frame.js';
+import { BACKBONE_INFO, loadBackbone, type Backbone } from './backbone.js';
+import { readModelFolder, type Architecture } from './model-store.js';
+import { framesToTensor } from './preprocess.js';
+import type { TfRuntime } from './tf-runtime.js';
+
+/** A model that gives class probabilities for frames. */
+export interface Classifier {
+  readonly classes: readonly string[];
+  readonly architecture: Architecture;
+  readonly modelDir: string;
+  readonly inputSize: number;
+  /** Class probabilities for each frame, in order (rows of classes.length). Batches internally. */
+  classify(frames: readonly RgbFrame[]): Promise<Float32Array[]>;
+  /** Frees the model's tensors (the shared backbone stays loaded for the thread). */
+  dispose(): void;
+}
+
+export interface LoadClassifierOptions {
+  readonly runtime: TfRuntime;
+  readonly logger?: Logger;
+  /** Frames per forward pass (default 16). */
+  readonly batchSize?: number;
+}
+
+/**
+ * Loads a model folder written by `trainClassifier` (`roughcut train`). For the backbone
+ * architecture the folder holds only the head; the backbone comes from the installed nsfwjs
+ * package, loaded once per process or worker thread.
+ *
+ * @throws RoughcutError `BAD_MODEL` naming the folder when labels.json/model.json are missing or
+ *   malformed, or the folder names a backbone this build does not ship, with the fix.
+ */
+export async function loadClassifier(modelDir: string, options: LoadClassifierOptions): Promise<Classifier> {
+  const { runtime } = options;
+  const logger = options.logger ?? silentLogger;
+  const { labels, model } = await readModelFolder(runtime.tf, modelDir);
+  let backbone: Backbone | undefined;
+  if (labels.architecture === 'backbone') {
+    const wanted = labels.backbone!;
+    if (wanted.package !== BACKBONE_INFO.package || wanted.model !== BACKBONE_INFO.model || wanted.layer !== BACKBONE_INFO.layer) {
+      model.dispose();
+      throw new RoughcutError('BAD_MODEL', `${modelDir}: the model was trained on ${wanted.package} ${wanted.model}/${wanted.layer} embeddings, but this roughcut has ${BACKBONE_INFO.package} ${BACKBONE_INFO.model}/${BACKBONE_INFO.layer}. Train it again with roughcut train <data> --out ${modelDir}.`, { file: modelDir });
+    }
+    backbone = await loadBackbone(runtime);
+  }
+  logger.info('classifier loaded', { model: modelDir, architecture: labels.architecture, classes: labels.classes, inputSize: labels.inputSize, backend: runtime.backend });
+  return createClassifier(runtime, model, backbone, { ...labels, modelDir, batchSize: options.batchSize ?? 16 });
+}
+
+function createClassifier(
+  runtime: TfRuntime,
+  model: LayersModel,
+  backbone: Backbone | undefined,
+  about: { classes: readonly string[]; architecture: Architecture; inputSize: number; modelDir: string; batchSize: number },
+): Classifier {
+  const { tf } = runtime;
+  const width = about.classes.length;
+  return {
+    classes: about.classes,
+    architecture: about.architecture,
+    modelDir: about.modelDir,
+    inputSize: about.inputSize,
+    async classify(frames) {
+      const rows: Float32Array[] = [];
+      for (let start = 0; start < frames.length; start += about.batchSize) {
+        const batch = frames.slice(start, start + about.batchSize);
+        const probabilities = tf.tidy(() => {
+          const input = framesToTensor(tf, batch, about.inputSize);
+          return model.predict(backbone ? backbone.embed(input) : input) as Tensor2D;
+        });
+        const values = await probabilities.data() as Float32Array;
+        probabilities.dispose();
+        for (let i = 0; i < batch.length; i++) rows.push(values.slice(i * width, (i + 1) * width));
+      }
+      return rows;
+    },
+    dispose() {
+      model.dispose();
+    },
+  };
+}

@@ -1,0 +1,501 @@
+// Training: a head on frozen backbone embeddings and/or the compact CNN, early stopping, the better one saved with its report.
+import type { LayersModel, Tensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs';
+import { RoughcutError } from '../core/errors.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { escapeXml } from '../export/markup.js';
+import type { RgbFrame } from '../frames/frame.js';
+import { BACKBONE_INFO, DEFAULT_EMBEDDING_INPUT_SIZE, embedFrames, loadBackbone } from './backbone.js';
+import { createCompactCnn, createHead, DEFAULT_CNN_INPUT_SIZE } from './compact-cnn.js';
+import { MODEL_FILES, writeModelFolder, type Architecture, type ModelLabels } from './model-store.js';
+import { framesToTensor, NORMALISATION } from './preprocess.js';
+import type { Tf, TfRuntime } from './tf-runtime.js';
+import { ensureWasmGradients } from './wasm-gradients.js';
+
+export type { Architecture } from './model-store.js';
+
+/** One training or validation example. */
+export interface LabelledImage {
+  readonly image: RgbFrame;
+  readonly label: string;
+  /** Shot or clip id; the split keeps a group on one side. */
+  readonly group: string;
+}
+
+/** Reported after every epoch of every candidate. */
+export interface EpochProgress {
+  readonly architecture: Architecture;
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly valLoss: number;
+  readonly valAccuracy: number;
+}
+
+export interface TrainOptions {
+  /** Model folder to write (atomically: temp folder then rename; an existing one is replaced only when the new one is whole). */
+  readonly outDir: string;
+  /** From `loadTensorflow`. */
+  readonly runtime: TfRuntime;
+  /** `auto` (default) trains both and keeps the better validation accuracy (ties → backbone). */
+  readonly architecture?: 'auto' | Architecture;
+  /** Maximum epochs (defaults: 60 for the head, 25 for the CNN). */
+  readonly epochs?: number;
+  /** Epochs without a better validation loss before stopping; the best weights are restored (defaults: 10 head, 5 CNN). */
+  readonly patience?: number;
+  /** Defaults: 32. */
+  readonly batchSize?: number;
+  /** Seeds weight initialisation and the epoch shuffles (default 1). */
+  readonly seed?: number;
+  /** Dataset settings to record in the report (the CLI passes them). */
+  readonly settings?: Record<string, unknown>;
+  /** Embedding input size for the backbone (default {@link DEFAULT_EMBEDDING_INPUT_SIZE}). */
+  readonly embeddingInputSize?: number;
+  /** Input size of the compact CNN (default {@link DEFAULT_CNN_INPUT_SIZE}). */
+  readonly cnnInputSize?: number;
+  readonly onEpoch?: (p: EpochProgress) => void;
+  /** Progress of the stages before the epochs: `'embed'` (backbone embeddings), `'prepare'` (CNN inputs). */
+  readonly onStage?: (stage: string, done: number, total: number) => void;
+  readonly logger?: Logger;
+  readonly signal?: AbortSignal;
+}
+
+/** Loss and accuracy per epoch. */
+export interface TrainHistory {
+  loss: number[];
+  accuracy: number[];
+  valLoss: number[];
+  valAccuracy: number[];
+}
+
+/** One architecture's training run. */
+export interface TrainCandidate {
+  architecture: Architecture;
+  /** Validation accuracy of the restored (best validation loss) weights. */
+  validationAccuracy: number;
+  /** Epochs run (early stopping may end before the maximum). */
+  epochs: number;
+  /** The epoch (1-based) whose weights were kept. */
+  bestEpoch?: number;
+  seconds: number;
+  history: TrainHistory;
+}
+
+/** What training did, written as `training-report.json` (and drawn in `training-report.html`). JSON-serialisable. */
+export interface TrainReport {
+  readonly classes: string[];
+  readonly chosen: Architecture;
+  readonly validationAccuracy: number;
+  readonly candidates: TrainCandidate[];
+  /** The TF.js backend that trained. */
+  readonly backend: string;
+  /** Set when roughcut supplied a gradient kernel the backend lacks. */
+  readonly gradientNote?: string;
+  readonly trainCount: Record<string, number>;
+  readonly validationCount: Record<string, number>;
+  readonly seconds: number;
+  /** Dataset settings, as the caller passed them. */
+  readonly settings: Record<string, unknown>;
+  /** The training settings used (sizes, epochs, patience, batch, balancing, augmentation). */
+  readonly training?: Record<string, unknown>;
+}
+
+const HEAD_DEFAULTS = { epochs: 60, patience: 10, learningRate: 1e-3 } as const;
+const CNN_DEFAULTS = { epochs: 25, patience: 5, learningRate: 1e-3 } as const;
+
+/**
+ * Trains a classifier on `train`, early-stopping on `validation`, and writes the model folder
+ * (`model.json`, `weights.bin`, `labels.json`, `training-report.json`, `training-report.html`).
+ *
+ * - `backbone`: embeddings of every image are computed once with the frozen MobileNetV2, then a
+ *   small head trains on the cached embeddings (seconds per epoch even for thousands of images).
+ * - `cnn`: the compact CNN trains from scratch on the frames squashed to 64x64, with horizontal
+ *   flips of a random half of each epoch's images. On WASM it needs the Conv2DBackpropFilter
+ *   kernel roughcut supplies (see wasm-gradients.ts); the report says so.
+ *
+ * Classes are balanced with class weights (`n / (classes × count)`, so every class weighs the
+ * same in the loss however many images it has); sampling stays uniform so no image is dropped or
+ * repeated. Validation loss and accuracy are unweighted.
+ *
+ * @throws RoughcutError `BAD_DATA` when there are fewer than 2 classes, a class has no training
+ *   image, or there is no validation image, naming the class and the fix.
+ */
+export async function trainClassifier(train: readonly LabelledImage[], validation: readonly LabelledImage[], options: TrainOptions): Promise<TrainReport> {
+  const started = performance.now();
+  const { runtime } = options;
+  const { tf } = runtime;
+  const logger = options.logger ?? silentLogger;
+  const classes = checkClasses(train, validation);
+  const wanted = options.architecture ?? 'auto';
+  const architectures: Architecture[] = wanted === 'auto' ? ['backbone', 'cnn'] : [wanted];
+  const seed = options.seed ?? 1;
+  const batchSize = options.batchSize ?? 32;
+  const embeddingInputSize = options.embeddingInputSize ?? DEFAULT_EMBEDDING_INPUT_SIZE;
+  const cnnInputSize = options.cnnInputSize ?? DEFAULT_CNN_INPUT_SIZE;
+  const trainCount = countByClass(classes, train);
+  const validationCount = countByClass(classes, validation);
+  const classWeight = Object.fromEntries(classes.map((c, i) => [i, train.length / (classes.length * trainCount[c]!)]));
+  const yTrainIndex = train.map((item) => classes.indexOf(item.label));
+  const yValIndex = validation.map((item) => classes.indexOf(item.label));
+  logger.info('training', { classes, train: train.length, validation: validation.length, architectures, backend: runtime.backend });
+
+  let gradientNote: string | undefined;
+  const candidates: TrainCandidate[] = [];
+  let best: { candidate: TrainCandidate; model: LayersModel; inputSize: number } | undefined;
+  const yTrain = tf.oneHot(tf.tensor1d(yTrainIndex, 'int32'), classes.length) as Tensor2D;
+  const yVal = tf.oneHot(tf.tensor1d(yValIndex, 'int32'), classes.length) as Tensor2D;
+  try {
+    for (const architecture of architectures) {
+      options.signal?.throwIfAborted();
+      const t0 = performance.now();
+      let xTrain: Tensor | undefined;
+      let xVal: Tensor | undefined;
+      let model: LayersModel | undefined;
+      try {
+        let fitted: FitResult;
+        if (architecture === 'backbone') {
+          const backbone = await loadBackbone(runtime);
+          const images = [...train, ...validation].map((item) => item.image);
+          const embedded = await embedFrames(runtime, backbone, images, {
+            inputSize: embeddingInputSize,
+            signal: options.signal,
+            onProgress: (done, total) => options.onStage?.('embed', done, total),
+          });
+          const all = tf.tensor2d(embedded, [images.length, backbone.embeddingSize]);
+          const [trainPart, valPart] = tf.split(all, [train.length, validation.length]) as [Tensor2D, Tensor2D];
+          all.dispose();
+          xTrain = trainPart;
+          xVal = valPart;
+          model = createHead(tf, { classCount: classes.length, inputSize: backbone.embeddingSize, seed });
+          fitted = await fitEarlyStopping(tf, model, trainPart, yTrain, valPart, yVal, {
+            architecture, classWeight, batchSize, seed, learningRate: HEAD_DEFAULTS.learningRate,
+            epochs: options.epochs ?? HEAD_DEFAULTS.epochs, patience: options.patience ?? HEAD_DEFAULTS.patience,
+            augment: false, onEpoch: options.onEpoch, signal: options.signal,
+          });
+        } else {
+          if (runtime.backend === 'wasm') gradientNote = ensureWasmGradients(tf);
+          const trainImages = await prepareImages(tf, train, cnnInputSize, 0, train.length + validation.length, options);
+          xTrain = trainImages;
+          const valImages = await prepareImages(tf, validation, cnnInputSize, train.length, train.length + validation.length, options);
+          xVal = valImages;
+          model = createCompactCnn(tf, { classCount: classes.length, inputSize: cnnInputSize, seed });
+          fitted = await fitEarlyStopping(tf, model, trainImages, yTrain, valImages, yVal, {
+            architecture, classWeight, batchSize, seed, learningRate: CNN_DEFAULTS.learningRate,
+            epochs: options.epochs ?? CNN_DEFAULTS.epochs, patience: options.patience ?? CNN_DEFAULTS.patience,
+            augment: true, onEpoch: options.onEpoch, signal: options.signal,
+          });
+        }
+        const candidate: TrainCandidate = {
+          architecture,
+          validationAccuracy: fitted.validationAccuracy,
+          epochs: fitted.history.loss.length,
+          bestEpoch: fitted.bestEpoch,
+          seconds: round((performance.now() - t0) / 1000, 2),
+          history: fitted.history,
+        };
+        candidates.push(candidate);
+        logger.info('candidate trained', { architecture, validationAccuracy: candidate.validationAccuracy, epochs: candidate.epochs, bestEpoch: candidate.bestEpoch, seconds: candidate.seconds });
+        // Strictly better replaces: the backbone goes first, so a tie keeps it.
+        if (!best || candidate.validationAccuracy > best.candidate.validationAccuracy) {
+          best?.model.dispose();
+          best = { candidate, model, inputSize: architecture === 'backbone' ? embeddingInputSize : cnnInputSize };
+          model = undefined;
+        }
+      } finally {
+        xTrain?.dispose();
+        xVal?.dispose();
+        model?.dispose();
+      }
+    }
+    if (!best) throw new Error('no architecture was trained');
+
+    const report: TrainReport = {
+      classes,
+      chosen: best.candidate.architecture,
+      validationAccuracy: best.candidate.validationAccuracy,
+      candidates,
+      backend: runtime.backend,
+      ...(gradientNote ? { gradientNote } : {}),
+      trainCount,
+      validationCount,
+      seconds: round((performance.now() - started) / 1000, 2),
+      settings: { ...options.settings },
+      training: {
+        architecture: wanted, seed, batchSize, embeddingInputSize, cnnInputSize,
+        backbone: BACKBONE_INFO, normalisation: NORMALISATION,
+        head: { ...HEAD_DEFAULTS, ...pick(options) },
+        cnn: { ...CNN_DEFAULTS, ...pick(options), augmentation: 'horizontal flip of a random half of each epoch' },
+        balancing: 'class weights n / (classes x count)',
+        earlyStopping: 'validation loss; best weights restored',
+        optimizer: 'adam',
+      },
+    };
+    const labels: ModelLabels = {
+      version: 1,
+      classes,
+      architecture: best.candidate.architecture,
+      inputSize: best.inputSize,
+      backbone: best.candidate.architecture === 'backbone' ? BACKBONE_INFO : null,
+      normalisation: NORMALISATION,
+      trainedAt: new Date().toISOString(),
+      validationAccuracy: best.candidate.validationAccuracy,
+    };
+    await writeModelFolder(tf, options.outDir, best.model, labels, {
+      [MODEL_FILES.report]: `${JSON.stringify(report, null, 2)}\n`,
+      [MODEL_FILES.reportHtml]: renderTrainingReportHtml(report),
+    });
+    logger.info('model written', { outDir: options.outDir, chosen: report.chosen, validationAccuracy: report.validationAccuracy, seconds: report.seconds });
+    return report;
+  } finally {
+    best?.model.dispose();
+    yTrain.dispose();
+    yVal.dispose();
+  }
+}
+
+function pick(options: TrainOptions): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (options.epochs !== undefined) out.epochs = options.epochs;
+  if (options.patience !== undefined) out.patience = options.patience;
+  return out;
+}
+
+/** Sorted class names, after checking every class can be learnt and checked. */
+function checkClasses(train: readonly LabelledImage[], validation: readonly LabelledImage[]): string[] {
+  const trained = new Set(train.map((item) => item.label));
+  const classes = [...new Set([...trained, ...validation.map((item) => item.label)])].sort();
+  if (classes.length < 2) {
+    throw new RoughcutError('BAD_DATA', `the training data has ${classes.length === 0 ? 'no labelled images' : `only one class ("${classes[0]}")`}; a classifier needs at least two. Add examples of another class (another subfolder, or another label in --labels).`);
+  }
+  const missing = classes.filter((c) => !trained.has(c));
+  if (missing.length > 0) {
+    throw new RoughcutError('BAD_DATA', `class ${missing.map((c) => `"${c}"`).join(', ')} has no training image (all its examples fell in validation). Add more examples of it, from more than one shot or clip, so the split can put some on each side.`);
+  }
+  if (validation.length === 0) {
+    throw new RoughcutError('BAD_DATA', 'there are no validation images, so training cannot stop early or choose an architecture. Add examples from more shots or clips per class, or raise the validation share.');
+  }
+  return classes;
+}
+
+function countByClass(classes: readonly string[], items: readonly LabelledImage[]): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(classes.map((c) => [c, 0]));
+  for (const item of items) counts[item.label] = (counts[item.label] ?? 0) + 1;
+  return counts;
+}
+
+/** The compact CNN's inputs for `items`, prepared in chunks so the full-size frames are never all float at once. */
+async function prepareImages(tf: Tf, items: readonly LabelledImage[], size: number, doneBefore: number, total: number, options: TrainOptions): Promise<Tensor4D> {
+  const chunks: Tensor4D[] = [];
+  const chunkSize = 64;
+  try {
+    for (let start = 0; start < items.length; start += chunkSize) {
+      options.signal?.throwIfAborted();
+      chunks.push(framesToTensor(tf, items.slice(start, start + chunkSize).map((item) => item.image), size));
+      options.onStage?.('prepare', doneBefore + Math.min(start + chunkSize, items.length), total);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return chunks.length === 0 ? tf.zeros([0, size, size, 3]) as Tensor4D : tf.concat(chunks, 0);
+  } finally {
+    for (const chunk of chunks) chunk.dispose();
+  }
+}
+
+interface FitOptions {
+  readonly architecture: Architecture;
+  readonly classWeight: Record<number, number>;
+  readonly batchSize: number;
+  readonly seed: number;
+  readonly learningRate: number;
+  readonly epochs: number;
+  readonly patience: number;
+  /** Flip a random half of the (image) inputs left-right each epoch. */
+  readonly augment: boolean;
+  readonly onEpoch?: ((p: EpochProgress) => void) | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+interface FitResult {
+  readonly history: TrainHistory;
+  readonly validationAccuracy: number;
+  readonly bestEpoch: number;
+}
+
+/**
+ * Epoch by epoch: a seeded shuffle (and flip, for images), one pass of `fit`, then validation.
+ * Keeps a copy of the weights with the lowest validation loss, stops after `patience` epochs
+ * without improvement and restores that copy. (TF.js's own earlyStopping cannot restore weights.)
+ */
+async function fitEarlyStopping(tf: Tf, model: LayersModel, xTrain: Tensor, yTrain: Tensor2D, xVal: Tensor, yVal: Tensor2D, options: FitOptions): Promise<FitResult> {
+  model.compile({ optimizer: tf.train.adam(options.learningRate), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const random = mulberry32(options.seed);
+  const n = xTrain.shape[0]!;
+  const history: TrainHistory = { loss: [], accuracy: [], valLoss: [], valAccuracy: [] };
+  let bestLoss = Number.POSITIVE_INFINITY;
+  let bestAccuracy = 0;
+  let bestEpoch = 0;
+  let bestWeights: Tensor[] | undefined;
+  let waited = 0;
+  try {
+    for (let epoch = 1; epoch <= options.epochs; epoch++) {
+      options.signal?.throwIfAborted();
+      const order = shuffled(n, random);
+      const flips = options.augment ? Array.from({ length: n }, () => random() < 0.5) : undefined;
+      const [x, y] = tf.tidy(() => {
+        const index = tf.tensor1d(order, 'int32');
+        let xs = tf.gather(xTrain, index);
+        if (flips) {
+          const mask = tf.tensor1d(order.map((_, i) => (flips[i] ? 1 : 0)), 'bool').reshape([n, 1, 1, 1]);
+          xs = tf.where(tf.broadcastTo(mask, xs.shape), tf.reverse(xs, 2), xs);
+        }
+        return [xs, tf.gather(yTrain, index)];
+      });
+      let fit;
+      try {
+        fit = await model.fit(x, y, { epochs: 1, batchSize: options.batchSize, shuffle: false, classWeight: options.classWeight, verbose: 0 });
+      } finally {
+        x.dispose();
+        y.dispose();
+      }
+      const [valLoss, valAccuracy] = await evaluate(model, xVal, yVal, options.batchSize);
+      const loss = Number(fit.history.loss?.[0]);
+      const accuracy = Number((fit.history.acc ?? fit.history.accuracy)?.[0]);
+      history.loss.push(round(loss, 5));
+      history.accuracy.push(round(accuracy, 5));
+      history.valLoss.push(round(valLoss, 5));
+      history.valAccuracy.push(round(valAccuracy, 5));
+      options.onEpoch?.({ architecture: options.architecture, epoch, epochs: options.epochs, loss, accuracy, valLoss, valAccuracy });
+      if (valLoss < bestLoss - 1e-4) {
+        bestLoss = valLoss;
+        bestAccuracy = valAccuracy;
+        bestEpoch = epoch;
+        for (const w of bestWeights ?? []) w.dispose();
+        bestWeights = model.getWeights().map((w) => w.clone());
+        waited = 0;
+      } else if (++waited >= options.patience) {
+        break;
+      }
+    }
+    if (bestWeights) model.setWeights(bestWeights);
+    return { history, validationAccuracy: round(bestAccuracy, 5), bestEpoch };
+  } finally {
+    for (const w of bestWeights ?? []) w.dispose();
+  }
+}
+
+async function evaluate(model: LayersModel, x: Tensor, y: Tensor, batchSize: number): Promise<[number, number]> {
+  const result = model.evaluate(x, y, { batchSize }) as Tensor[];
+  try {
+    const values = await Promise.all(result.map(async (t) => (await t.data())[0]!));
+    return [values[0]!, values[1]!];
+  } finally {
+    for (const t of result) t.dispose();
+  }
+}
+
+/** A small seeded generator, so shuffles and flips repeat for one seed. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffled(n: number, random: () => number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+/**
+ * `training-report.html`: per candidate, loss and accuracy curves (training and validation) as
+ * inline SVG, then the counts per class, the backend and gradient note, and the settings.
+ * Every piece of text is escaped.
+ */
+export function renderTrainingReportHtml(report: TrainReport): string {
+  const e = (value: unknown): string => escapeXml(String(value));
+  const candidates = report.candidates.map((c) => `
+  <section>
+    <h2>${e(c.architecture)}${c.architecture === report.chosen ? ' (chosen)' : ''}</h2>
+    <p>Validation accuracy ${e(percent(c.validationAccuracy))}; ${e(c.epochs)} epochs${c.bestEpoch ? `, weights of epoch ${e(c.bestEpoch)} kept` : ''}; ${e(c.seconds)} s.</p>
+    <div class="charts">
+      ${curveSvg('Loss', [{ name: 'training', values: c.history.loss, color: '#1f77b4' }, { name: 'validation', values: c.history.valLoss, color: '#d62728' }])}
+      ${curveSvg('Accuracy', [{ name: 'training', values: c.history.accuracy, color: '#1f77b4' }, { name: 'validation', values: c.history.valAccuracy, color: '#d62728' }], [0, 1])}
+    </div>
+  </section>`).join('');
+  const counts = report.classes.map((c) => `<tr><td>${e(c)}</td><td>${e(report.trainCount[c] ?? 0)}</td><td>${e(report.validationCount[c] ?? 0)}</td></tr>`).join('\n      ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>roughcut training report</title>
+<style>
+  body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+  table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: 0.2rem 0.6rem; text-align: left; }
+  .charts { display: flex; gap: 1.5rem; flex-wrap: wrap; } pre { background: #f6f6f6; padding: 0.8rem; overflow-x: auto; }
+</style>
+</head>
+<body>
+  <h1>Training report</h1>
+  <p>Chosen: <strong>${e(report.chosen)}</strong>, validation accuracy <strong>${e(percent(report.validationAccuracy))}</strong>.
+     Backend: <strong>${e(report.backend)}</strong>. Total ${e(report.seconds)} s.</p>
+  ${report.gradientNote ? `<p>Gradients: ${e(report.gradientNote)}</p>` : ''}
+  ${candidates}
+  <h2>Examples per class</h2>
+  <table>
+    <thead><tr><th>class</th><th>training</th><th>validation</th></tr></thead>
+    <tbody>
+      ${counts}
+    </tbody>
+  </table>
+  <h2>Settings</h2>
+  <pre>${e(JSON.stringify({ dataset: report.settings, training: report.training ?? {} }, null, 2))}</pre>
+</body>
+</html>
+`;
+}
+
+function percent(value: number): string {
+  return Number.isFinite(value) ? `${(value * 100).toFixed(1)}%` : 'n/a';
+}
+
+/** A line chart of one or more series over epochs, 360x220, with axes and a legend. */
+function curveSvg(title: string, series: readonly { name: string; values: readonly number[]; color: string }[], range?: [number, number]): string {
+  const width = 360;
+  const height = 220;
+  const pad = { left: 44, right: 12, top: 24, bottom: 30 };
+  const finite = series.flatMap((s) => s.values.filter(Number.isFinite));
+  const lo = range?.[0] ?? Math.min(0, ...finite);
+  const hi = range?.[1] ?? Math.max(lo + 1e-6, ...finite);
+  const epochs = Math.max(1, ...series.map((s) => s.values.length));
+  const x = (i: number): number => pad.left + (epochs === 1 ? 0 : (i / (epochs - 1)) * (width - pad.left - pad.right));
+  const y = (v: number): number => pad.top + (1 - (v - lo) / (hi - lo)) * (height - pad.top - pad.bottom);
+  const lines = series.map((s) => {
+    const points = s.values.map((v, i) => (Number.isFinite(v) ? `${x(i).toFixed(1)},${y(v).toFixed(1)}` : '')).filter(Boolean).join(' ');
+    return `<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${points}"/>`;
+  }).join('');
+  const legend = series.map((s, i) => `<text x="${width - pad.right - 150 + i * 80}" y="14" font-size="11" fill="${s.color}">${escapeXml(s.name)}</text>`).join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${escapeXml(title)}">`
+    + `<text x="${pad.left}" y="14" font-size="12" font-weight="bold">${escapeXml(title)}</text>${legend}`
+    + `<line x1="${pad.left}" y1="${height - pad.bottom}" x2="${width - pad.right}" y2="${height - pad.bottom}" stroke="#888"/>`
+    + `<line x1="${pad.left}" y1="${pad.top}" x2="${pad.left}" y2="${height - pad.bottom}" stroke="#888"/>`
+    + `<text x="${pad.left - 4}" y="${pad.top + 4}" font-size="10" text-anchor="end">${escapeXml(formatTick(hi))}</text>`
+    + `<text x="${pad.left - 4}" y="${height - pad.bottom}" font-size="10" text-anchor="end">${escapeXml(formatTick(lo))}</text>`
+    + `<text x="${(pad.left + width - pad.right) / 2}" y="${height - 8}" font-size="10" text-anchor="middle">epoch (1–${epochs})</text>`
+    + `${lines}</svg>`;
+}
+
+function formatTick(value: number): string {
+  return Math.abs(value) >= 10 ? value.toFixed(0) : value.toFixed(2);
+}

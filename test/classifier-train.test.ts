@@ -1,0 +1,228 @@
+// Classifier core: the WASM gradient kernel against cpu, both architectures trained, saved, loaded and applied; bad model folders.
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadClassifier } from '../src/classify/classifier.js';
+import { readModelFolder } from '../src/classify/model-store.js';
+import { loadTensorflow, type TfRuntime } from '../src/classify/tf-runtime.js';
+import { trainClassifier, type LabelledImage, type TrainReport } from '../src/classify/train.js';
+import { ensureWasmGradients, WASM_GRADIENT_NOTE } from '../src/classify/wasm-gradients.js';
+import type { RgbFrame } from '../src/frames/frame.js';
+import { roughcutErrorOf } from './helpers/errors.js';
+
+const WIDTH = 160;
+const HEIGHT = 90;
+const CLASSES = ['checks', 'hstripes', 'vstripes'] as const;
+
+/** A seeded generator so every run sees the same pictures. */
+function generator(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A 160x90 frame of one class: two random colours in horizontal stripes, vertical stripes or
+ * checks of a random period and phase, with pixel noise. Colour says nothing about the class;
+ * only the pattern does.
+ */
+function patternFrame(kind: (typeof CLASSES)[number], index: number, random: () => number): RgbFrame {
+  const data = new Uint8Array(WIDTH * HEIGHT * 3);
+  const a = [0, 1, 2].map(() => 40 + random() * 180);
+  const b = a.map((v) => (v + 60 + random() * 60) % 256);
+  const period = 6 + Math.floor(random() * 10);
+  const phase = Math.floor(random() * period);
+  for (let yy = 0; yy < HEIGHT; yy++) {
+    for (let xx = 0; xx < WIDTH; xx++) {
+      const u = Math.floor((xx + phase) / period) % 2;
+      const v = Math.floor((yy + phase) / period) % 2;
+      const on = kind === 'hstripes' ? v : kind === 'vstripes' ? u : u ^ v;
+      const colour = on ? a : b;
+      for (let c = 0; c < 3; c++) {
+        data[(yy * WIDTH + xx) * 3 + c] = Math.max(0, Math.min(255, Math.round(colour[c]! + (random() - 0.5) * 40)));
+      }
+    }
+  }
+  return { index, ptsSeconds: index / 25, width: WIDTH, height: HEIGHT, data };
+}
+
+function examples(perClass: number, seed: number, prefix: string): LabelledImage[] {
+  const random = generator(seed);
+  const out: LabelledImage[] = [];
+  for (const label of CLASSES) {
+    for (let i = 0; i < perClass; i++) out.push({ image: patternFrame(label, out.length, random), label, group: `${prefix}-${label}-${Math.floor(i / 5)}` });
+  }
+  return out;
+}
+
+function accuracy(rows: readonly Float32Array[], classes: readonly string[], truth: readonly LabelledImage[]): number {
+  let right = 0;
+  rows.forEach((row, i) => {
+    const best = row.indexOf(Math.max(...row));
+    if (classes[best] === truth[i]!.label) right++;
+  });
+  return right / truth.length;
+}
+
+let runtime: TfRuntime;
+let root: string;
+const train = examples(24, 1, 'train');
+const validation = examples(8, 2, 'val');
+const heldOut = examples(10, 3, 'test');
+
+beforeAll(async () => {
+  runtime = await loadTensorflow();
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'roughcut-classifier-'));
+});
+
+afterAll(async () => {
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+describe('WASM Conv2DBackpropFilter kernel', () => {
+  it('matches the cpu backend\'s filter gradient for same/valid padding and strides', async () => {
+    expect(runtime.backend).toBe('wasm');
+    expect(ensureWasmGradients(runtime.tf)).toBe(WASM_GRADIENT_NOTE);
+    const { tf } = runtime;
+    const random = generator(7);
+    const cases = [
+      { x: [2, 9, 7, 3], filter: [3, 3, 3, 5], strides: 1, pad: 'same' },
+      { x: [2, 9, 7, 3], filter: [3, 2, 3, 4], strides: 2, pad: 'valid' },
+      { x: [1, 8, 8, 4], filter: [5, 5, 4, 2], strides: [2, 1], pad: 'same' },
+    ] as const;
+    try {
+      for (const c of cases) {
+        const xValues = Float32Array.from({ length: c.x.reduce((p, q) => p * q, 1) }, () => random() - 0.5);
+        const wValues = Float32Array.from({ length: c.filter.reduce((p, q) => p * q, 1) }, () => random() - 0.5);
+        const gradients: Float32Array[] = [];
+        for (const backend of ['cpu', 'wasm']) {
+          await tf.setBackend(backend);
+          const grad = tf.tidy(() => {
+            const x = tf.tensor4d(xValues, [...c.x]);
+            return tf.grad((w: import('@tensorflow/tfjs').Tensor4D) => tf.sum(tf.square(tf.conv2d(x, w, c.strides, c.pad))))(tf.tensor4d(wValues, [...c.filter]));
+          });
+          gradients.push(await grad.data() as Float32Array);
+          grad.dispose();
+        }
+        const [cpu, wasm] = gradients as [Float32Array, Float32Array];
+        expect(wasm.length).toBe(cpu.length);
+        const scale = Math.max(...cpu.map(Math.abs));
+        expect(scale).toBeGreaterThan(0.1);
+        for (let i = 0; i < cpu.length; i++) expect(Math.abs(wasm[i]! - cpu[i]!)).toBeLessThan(1e-4 * scale);
+      }
+    } finally {
+      await tf.setBackend('wasm');
+    }
+  });
+});
+
+describe('trainClassifier and loadClassifier', () => {
+  async function trainAndApply(architecture: 'backbone' | 'cnn', epochs: number): Promise<{ report: TrainReport; dir: string; heldOutAccuracy: number }> {
+    const dir = path.join(root, architecture);
+    const epochsSeen: number[] = [];
+    const report = await trainClassifier(train, validation, {
+      outDir: dir, runtime, architecture, epochs, patience: epochs, seed: 3, settings: { source: 'synthetic patterns' },
+      onEpoch: (p) => epochsSeen.push(p.epoch),
+    });
+    expect(epochsSeen).toEqual(Array.from({ length: report.candidates[0]!.epochs }, (_, i) => i + 1));
+    const classifier = await loadClassifier(dir, { runtime });
+    try {
+      expect(classifier.architecture).toBe(architecture);
+      expect(classifier.classes).toEqual([...CLASSES]);
+      const rows = await classifier.classify(heldOut.map((item) => item.image));
+      expect(rows).toHaveLength(heldOut.length);
+      for (const row of rows) expect(row.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 3);
+      return { report, dir, heldOutAccuracy: accuracy(rows, classifier.classes, heldOut) };
+    } finally {
+      classifier.dispose();
+    }
+  }
+
+  it('trains a head on backbone embeddings, saves the folder and classifies held-out frames', async () => {
+    const { report, dir, heldOutAccuracy } = await trainAndApply('backbone', 30);
+    expect(heldOutAccuracy).toBeGreaterThanOrEqual(0.9);
+    expect(report.chosen).toBe('backbone');
+    expect(report.backend).toBe('wasm');
+    expect(report.trainCount).toEqual({ checks: 24, hstripes: 24, vstripes: 24 });
+    expect(report.validationCount).toEqual({ checks: 8, hstripes: 8, vstripes: 8 });
+    expect(report.settings).toEqual({ source: 'synthetic patterns' });
+    const labels = JSON.parse(await fs.readFile(path.join(dir, 'labels.json'), 'utf8')) as Record<string, unknown>;
+    expect(labels).toMatchObject({ version: 1, classes: [...CLASSES], architecture: 'backbone', inputSize: 112, backbone: { package: 'nsfwjs@4.4.0', model: 'mobilenet_v2', layer: 'out_relu' } });
+    expect(JSON.parse(await fs.readFile(path.join(dir, 'training-report.json'), 'utf8'))).toEqual(report);
+    const html = await fs.readFile(path.join(dir, 'training-report.html'), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toContain('synthetic patterns');
+    expect((await fs.readdir(root)).filter((name) => name.startsWith('.'))).toEqual([]);
+  });
+
+  it('trains the compact CNN on WASM with the supplied gradient kernel and says so in the report', async () => {
+    const { report, heldOutAccuracy } = await trainAndApply('cnn', 12);
+    expect(heldOutAccuracy).toBeGreaterThanOrEqual(0.9);
+    expect(report.chosen).toBe('cnn');
+    expect(report.gradientNote).toBe(WASM_GRADIENT_NOTE);
+    const history = report.candidates[0]!.history;
+    expect(history.loss.at(-1)!).toBeLessThan(history.loss[0]!);
+  });
+
+  it('refuses data with one class or a class missing from training', async () => {
+    const one = train.filter((item) => item.label === 'checks');
+    const error = await roughcutErrorOf(trainClassifier(one, validation.filter((item) => item.label === 'checks'), { outDir: path.join(root, 'never'), runtime }));
+    expect(error.code).toBe('BAD_DATA');
+    expect(error.message).toContain('"checks"');
+    const missing = await roughcutErrorOf(trainClassifier(train.filter((item) => item.label !== 'vstripes'), validation, { outDir: path.join(root, 'never'), runtime }));
+    expect(missing.code).toBe('BAD_DATA');
+    expect(missing.message).toContain('"vstripes" has no training image');
+    await expect(fs.stat(path.join(root, 'never'))).rejects.toThrow();
+  });
+});
+
+describe('bad model folders', () => {
+  async function copyOf(name: string): Promise<string> {
+    const dir = path.join(root, name);
+    await fs.cp(path.join(root, 'cnn'), dir, { recursive: true });
+    return dir;
+  }
+
+  it('names the folder and the fix when it is missing or not a model', async () => {
+    const missing = path.join(root, 'no-such-model');
+    const error = await roughcutErrorOf(loadClassifier(missing, { runtime }));
+    expect(error.code).toBe('BAD_MODEL');
+    expect(error.message).toContain(missing);
+    expect(error.message).toContain('roughcut train');
+    const empty = path.join(root, 'empty');
+    await fs.mkdir(empty);
+    const noLabels = await roughcutErrorOf(loadClassifier(empty, { runtime }));
+    expect(noLabels.code).toBe('BAD_MODEL');
+    expect(noLabels.message).toContain('no labels.json');
+  });
+
+  it('rejects corrupt labels.json, model.json and truncated weights', async () => {
+    const badLabels = await copyOf('bad-labels');
+    await fs.writeFile(path.join(badLabels, 'labels.json'), '{"version":1,"classes":["a"]');
+    expect((await roughcutErrorOf(loadClassifier(badLabels, { runtime }))).message).toMatch(/bad-labels: labels.json is not valid JSON/);
+
+    const wrongClasses = await copyOf('wrong-classes');
+    const labels = JSON.parse(await fs.readFile(path.join(wrongClasses, 'labels.json'), 'utf8')) as Record<string, unknown>;
+    await fs.writeFile(path.join(wrongClasses, 'labels.json'), JSON.stringify({ ...labels, classes: ['a', 'b'] }));
+    expect((await roughcutErrorOf(loadClassifier(wrongClasses, { runtime }))).message).toContain('3 outputs but labels.json lists 2 classes');
+
+    const badModel = await copyOf('bad-model');
+    await fs.writeFile(path.join(badModel, 'model.json'), '{"format":"layers-model"}');
+    const modelError = await roughcutErrorOf(loadClassifier(badModel, { runtime }));
+    expect(modelError.code).toBe('BAD_MODEL');
+    expect(modelError.message).toContain('model.json is not a TF.js layers model');
+
+    const truncated = await copyOf('truncated');
+    const weights = await fs.readFile(path.join(truncated, 'weights.bin'));
+    await fs.writeFile(path.join(truncated, 'weights.bin'), weights.subarray(0, weights.length - 100));
+    const truncatedError = await roughcutErrorOf(readModelFolder(runtime.tf, truncated));
+    expect(truncatedError.code).toBe('BAD_MODEL');
+    expect(truncatedError.message).toContain('truncated');
+    expect(truncatedError.file).toBe(truncated);
+  });
+});
