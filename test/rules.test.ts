@@ -171,6 +171,12 @@ describe('selectEvents: shaping the cut', () => {
   it('--min-duration drops events shorter than it (exactly at the limit stays)', () => {
     expect(ranges(selectEvents(analysisOf(SCENES), { include: ['anchor'], minDurationSeconds: 1 }))).toEqual([[0, 200], [400, 600]]);
     expect(ranges(selectEvents(analysisOf(SCENES), { include: ['anchor'], minDurationSeconds: 0.8 }))).toEqual([[0, 200], [300, 320], [400, 600]]);
+    // Variable frame rate: durations come from the frames' presentation times, not their count.
+    const cfr = analysisOf([], [{ range: [0, 10], labels: { a: 1 } }, { range: [10, 20], labels: { b: 1 } }]);
+    const times = Array.from({ length: 20 }, (_, i) => (i < 10 ? i * 0.04 : 0.4 + (i - 10) * 0.08));
+    const vfr: AnalysisResult = { ...cfr, source: { ...cfr.source, variableFrameRate: true, frameTimesSeconds: times } };
+    expect(errorOf(() => selectEvents(cfr, { minDurationSeconds: 0.6 })).message).toMatch(/select no frames/); // 0.4 s each
+    expect(ranges(selectEvents(vfr, { minDurationSeconds: 0.6 }))).toEqual([[10, 20]]); // 0.4 s, then 0.76 s
   });
 
   it('--merge-gap joins consecutive events of one label at most that far apart, with a length-weighted confidence', () => {
