@@ -164,6 +164,7 @@ describe('selectEvents: what is selected', () => {
     expect(error.message).toBe('news.mp4: the rough-cut rules (--include ancor) select no frames; this analysis has labels: anchor, commercial, weather; characters: Alice, Bob; scales: close-up, medium, medium close-up, no face, wide; loosen the rules.');
     expect(errorOf(() => selectEvents(analysisOf(), { include: ['anchor'], minDurationSeconds: 60 })).message).toMatch(/--include anchor --min-duration 60\) select no frames/);
     expect(errorOf(() => selectEvents(analysisOf(), { include: ['person:Alice'] })).message).toMatch(/unknown kind "person"/);
+    expect(errorOf(() => selectEvents(analysisOf(), { include: ['alice'] })).message).toMatch(/loosen the rules \(for the character, write character:alice\)\.$/);
   });
 });
 

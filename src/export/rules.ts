@@ -36,8 +36,9 @@ export interface RoughCutRules {
   /** Consecutive events of the same label with at most this many seconds between them become one. */
   readonly mergeGapSeconds?: number;
   /**
-   * `'source'` (default): events in source order. `'label'`: grouped by label, groups in the
-   * order their label first appears in the source, source order within a group.
+   * `'source'` (default): events in source order. `'label'`: grouped by label (by the
+   * character's name for what `character:NAME` selected), groups in the order their label first
+   * appears in the source, source order within a group.
    */
   readonly order?: 'source' | 'label';
 }
@@ -410,7 +411,11 @@ export function selectEvents(analysis: AnalysisResult, rules: RoughCutRules): Ed
   }
 
   if (units.length === 0) {
-    throw new RoughcutError('BAD_ARGUMENT', `${source.name}: the rough-cut rules (${describeRules(rules)}) select no frames; this analysis has ${describeAvailable(analysis)}; loosen the rules.`, { file: source.path });
+    // A plain name that is a character's is the likeliest slip: say how to write it.
+    const names = new Set(analysis.shots.flatMap((shot) => shot.characters.map((c) => c.name)));
+    const slip = (rules.include ?? []).find((s) => !s.includes(':') && [...names].some((n) => n.toLowerCase() === s.trim().toLowerCase()));
+    const hint = slip === undefined ? '' : ` (for the character, write character:${slip.trim()})`;
+    throw new RoughcutError('BAD_ARGUMENT', `${source.name}: the rough-cut rules (${describeRules(rules)}) select no frames; this analysis has ${describeAvailable(analysis)}; loosen the rules${hint}.`, { file: source.path });
   }
 
   // 6. Handles, in source order: a gap shorter than two handles is shared between its neighbours.
