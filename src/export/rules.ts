@@ -1,5 +1,6 @@
 // Rough-cut selection rules: which shots or label stretches become events, shared by every exporter.
 import type { Command } from 'commander';
+import { NO_FACE, SHOT_SCALES } from '../classify/faces/characters.js';
 import { RoughcutError } from '../core/errors.js';
 import type { FrameRange } from '../core/range.js';
 import { secondsToFrames, type Rational } from '../core/rational.js';
@@ -23,7 +24,8 @@ export interface RoughCutRules {
   /** Selectors, as for `include`, of frames to leave out wherever they fall; exclusion always wins. */
   readonly exclude?: readonly string[];
   /**
-   * Shot scales to keep (full names as {@link SHOT_SCALES} spells them, or their abbreviations);
+   * Shot scales to keep (full names as character recognition writes them, or their abbreviations:
+   * ECU, CU, MCU, MS, WS, NF for `no face`);
    * frames of shots (and `scale` segments) of other scales are left out.
    */
   readonly scale?: readonly string[];
@@ -54,14 +56,10 @@ export interface RuleFlags {
   readonly order?: string;
 }
 
-/** The editorial shot scales character recognition writes in `shot.scale`, with their abbreviations. */
-export const SHOT_SCALES: ReadonlyArray<{ readonly abbreviation: string; readonly name: string }> = [
-  { abbreviation: 'ECU', name: 'extreme close-up' },
-  { abbreviation: 'CU', name: 'close-up' },
-  { abbreviation: 'MCU', name: 'medium close-up' },
-  { abbreviation: 'MS', name: 'medium' },
-  { abbreviation: 'WS', name: 'wide' },
-  { abbreviation: 'NF', name: 'no face' },
+/** The scales character recognition writes in `shot.scale` (its SHOT_SCALES and `no face`), with abbreviations. */
+const SCALES: ReadonlyArray<{ readonly abbreviation: string; readonly name: string }> = [
+  ...SHOT_SCALES.map(({ abbreviation, name }) => ({ abbreviation, name })),
+  { abbreviation: 'NF', name: NO_FACE },
 ];
 
 /** Other spellings editors use for the same scales. */
@@ -109,11 +107,11 @@ function joinUnit(into: Unit, u: Unit): void {
 
 /**
  * The canonical scale name (`'close-up'`) for a spelling (`'CU'`, `'Close Up'`, `'close-up shot'`),
- * or undefined when it names none of {@link SHOT_SCALES}.
+ * or undefined when it names none of the scales character recognition writes.
  */
 export function canonicalScale(text: string): string | undefined {
   const t = text.trim().toLowerCase().replace(/[\s_-]+/g, ' ').replace(/ shot$/, '');
-  for (const s of SHOT_SCALES) if (t === s.abbreviation.toLowerCase() || t === s.name.replace(/-/g, ' ')) return s.name;
+  for (const s of SCALES) if (t === s.abbreviation.toLowerCase() || t === s.name.replace(/-/g, ' ')) return s.name;
   return SCALE_ALIASES[t];
 }
 
@@ -172,7 +170,7 @@ export function parseRules(flags: RuleFlags, fps?: Rational): RoughCutRules {
     rules.scale = splitList(flags.scale, '--scale', 'CU,MCU').map((s) => {
       const name = canonicalScale(s);
       if (name === undefined) {
-        throw new RoughcutError('BAD_ARGUMENT', `--scale "${s}" is not a shot scale; use ${SHOT_SCALES.map((x) => x.abbreviation).join(', ')} or ${SHOT_SCALES.map((x) => `'${x.name}'`).join(', ')}.`);
+        throw new RoughcutError('BAD_ARGUMENT', `--scale "${s}" is not a shot scale; use ${SCALES.map((x) => x.abbreviation).join(', ')} or ${SCALES.map((x) => `'${x.name}'`).join(', ')}.`);
       }
       return name;
     });
@@ -215,7 +213,7 @@ export function addRuleOptions(command: Command): Command {
   return command
     .option('--include <labels>', 'rough cut of only these, comma-separated: labels (anchor), character:NAME, technical:NAME, scene:NAME')
     .option('--exclude <labels>', 'leave these out wherever they fall, comma-separated, as for --include (exclusion wins)')
-    .option('--scale <list>', `keep only shots of these scales: ${SHOT_SCALES.map((s) => s.abbreviation).join(', ')} or full names, comma-separated`)
+    .option('--scale <list>', `keep only shots of these scales: ${SCALES.map((s) => s.abbreviation).join(', ')} or full names, comma-separated`)
     .option('--min-duration <seconds>', 'drop events shorter than this, after merging')
     .option('--handles <frames|Ns>', 'extend every event by this many frames (12) or seconds (0.5s) at each side, never over a neighbour')
     .option('--merge-gap <seconds>', 'join consecutive events of the same label at most this far apart')
