@@ -113,7 +113,12 @@ export class TechnicalCueDetector {
   private readonly runEnds: Int16Array;
   private readonly segments: Segment[] = [];
   private readonly open: Record<TechnicalCueLabel, Run | undefined> = { black: undefined, bars: undefined, freeze: undefined };
-  private scores = { darkRatio: 0, meanLuma: 0, freezeDiff: 0, changedRatio: 0, bars: 0 };
+  // The last frame's measurements, kept as plain fields so push allocates nothing.
+  private darkRatio = 0;
+  private meanLuma = 0;
+  private freezeDiff = 0;
+  private changedRatio = 0;
+  private bars = 0;
 
   constructor(options: TechnicalCueOptions) {
     const { width, height, fps } = options;
@@ -173,7 +178,11 @@ export class TechnicalCueDetector {
     const hasReference = this.referenceIndex >= 0;
     const freezeDiff = hasReference ? diff / n : Infinity;
     const changedRatio = hasReference ? changed / n : 1;
-    this.scores = { darkRatio, meanLuma, freezeDiff, changedRatio, bars };
+    this.darkRatio = darkRatio;
+    this.meanLuma = meanLuma;
+    this.freezeDiff = freezeDiff;
+    this.changedRatio = changedRatio;
+    this.bars = bars;
 
     this.extend('black', black, index, 0.5 + (0.5 * (darkRatio - BLACK_PICTURE_RATIO)) / (1 - BLACK_PICTURE_RATIO));
     this.extend('bars', bars > 0, index, bars);
@@ -202,7 +211,7 @@ export class TechnicalCueDetector {
 
   /** The measurements of the frame pushed last, for `scores.csv`. */
   lastScores(): Readonly<Record<string, number>> {
-    return { ...this.scores };
+    return { darkRatio: this.darkRatio, meanLuma: this.meanLuma, freezeDiff: this.freezeDiff, changedRatio: this.changedRatio, bars: this.bars };
   }
 
   /**
@@ -260,12 +269,17 @@ export class TechnicalCueDetector {
     for (let r = 0; r < BAR_ROWS.length; r++) {
       const base = this.barRowOffsets[r]!;
       const codes = this.barCodes;
+      if (rows + (BAR_ROWS.length - r) < BAR_MIN_ROWS) return 0;
       const o = r * w;
+      let pure = 0;
       for (let x = 0; x < w; x++) {
         const i = base + x * 3;
-        codes[o + x] = channelBits(data[i]!, data[i + 1]!, data[i + 2]!);
+        const code = channelBits(data[i]!, data[i + 1]!, data[i + 2]!);
+        codes[o + x] = code;
+        if (code >= 0) pure += 1;
       }
-      const found = this.findBars(o);
+      // Ordinary pictures fail here: bars are pure colours across at least their span.
+      const found = pure >= BAR_MIN_SPAN * w ? this.findBars(o) : undefined;
       if (found === undefined) continue;
       if (rows === 0) {
         first = found.start;
