@@ -2,23 +2,33 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
 import { asRoughcutError, RoughcutError } from './core/errors.js';
 import { silentLogger, type Logger } from './core/logger.js';
 import type { ProgressCallback } from './core/progress.js';
 import { framesToSeconds, secondsToFrames, toNumber } from './core/rational.js';
 import { defaultSettings, type AnalysisSettings } from './core/settings.js';
-import type { AnalysisResult, Keyframe, MediaInfo, Shot, Transition } from './core/types.js';
+import type { AnalysisResult, ClassifierInfo, Keyframe, MediaInfo, Segment, Shot, Transition } from './core/types.js';
+import { detectSilenceSeconds, silenceSegments, type SilenceRange } from './classify/audio-cues.js';
+import { summarizeCharacters } from './classify/faces/characters.js';
+import { charactersBlock, writeUnknownFaces } from './classify/faces/unknown-faces.js';
+import { ModelPass, type FaceSample } from './classify/model-pass.js';
+import { TechnicalCueDetector } from './classify/technical-cues.js';
+import type { BackendName } from './classify/tf-runtime.js';
 import { renderEdl } from './export/edl.js';
+import { hasRules, selectEvents, type RoughCutRules } from './export/rules.js';
 import type { Exporter } from './export/exporter.js';
 import { contactSheetPages, renderContactSheet } from './export/contact-sheet.js';
 import { renderReportHtml } from './export/report-html.js';
 import { writeExports } from './export/write-exports.js';
 import { analysisSize, decodeFrames } from './frames/decode.js';
+import type { RgbFrame } from './frames/frame.js';
 import { keyframeFileName, renderKeyframeJpeg } from './frames/keyframe-images.js';
 import { probeMedia } from './ingest/probe.js';
 import { validateInput } from './ingest/validate.js';
 import { createBoundaryDetector } from './keyframes/boundaries.js';
 import { FrameFeatureStore } from './keyframes/frame-features.js';
+import { labelChangeKeyframes, labelSegments, shotLabelScores, type LabelSample } from './keyframes/label-segments.js';
 import { ShotKeyframes } from './keyframes/shot-keyframes.js';
 
 export interface AnalyzeOptions {
@@ -36,6 +46,14 @@ export interface AnalyzeOptions {
   readonly exports?: readonly Exporter[];
   /** The option bag given to each of `exports`. */
   readonly exportOptions?: object;
+  /** A scene classifier folder written by `roughcut train`: label frames, shots and segments. */
+  readonly model?: string;
+  /** Recognise characters by face: a gallery folder (`DIR/<Name>/*.jpg`), or `{}` to find and cluster unknown faces only. */
+  readonly characters?: { readonly gallery?: string; readonly detector?: 'fast' | 'accurate'; readonly threshold?: number };
+  /** TensorFlow.js backend for the models; default the best that works. */
+  readonly backend?: BackendName | 'auto';
+  /** Rough-cut rules for the EDL and the other exports; default one event per shot. */
+  readonly rules?: RoughCutRules;
 }
 
 /** What one analysis produced: the result and the paths written. */
@@ -72,8 +90,25 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
   // A plain mkdir (not mkdtemp, which makes it 0700) so the results get the usual permissions.
   const staging = path.join(path.dirname(outDir), `.${path.basename(outDir)}.partial-${randomBytes(6).toString('hex')}`);
   await fs.mkdir(staging);
+  let models: ModelPass | undefined;
+  // Stops the side processes (the audio pass) when the analysis fails or is cancelled.
+  const side = new AbortController();
+  const onAbort = (): void => side.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const size = analysisSize(media.displayWidth, media.displayHeight, settings.analysisWidth);
+    const display = { width: media.displayWidth, height: media.displayHeight };
+    // Technical cues need no model: black, bars and freeze from the analysis frames, silence
+    // from a second, audio-only ffmpeg that runs beside the decode.
+    const cues = new TechnicalCueDetector({ fps: media.fps, width: size.width, height: size.height });
+    const silence = (media.audioStreams.length > 0 ? detectSilenceSeconds(filePath, { signal: side.signal }) : Promise.resolve([])).catch((error: unknown) => {
+      logger.warn('silence detection failed; no silence cues for this file', { file: filePath, error: (error as Error).message });
+      return [] as SilenceRange[];
+    });
+    models = await ModelPass.start({
+      model: options.model, characters: options.characters, backend: options.backend, logger,
+      fps: media.fps, classifyFps: settings.classifyFps, faceFps: settings.faceFps, display,
+    });
     const minShotFrames = Math.max(1, secondsToFrames(settings.minShotSeconds, media.fps));
     const detector = createBoundaryDetector(
       { fps: media.fps, width: size.width, height: size.height, minShotFrames },
@@ -88,12 +123,14 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
     const keyframeDir = path.join(staging, 'keyframes');
     await fs.mkdir(keyframeDir);
     const frameSeconds = 1 / toNumber(media.fps);
-    const display = { width: media.displayWidth, height: media.displayHeight };
     // Keyframe images are fetched while the decode goes on, one at a time so the decode keeps the CPU.
     const images = new TaskQueue(1);
     let written = 0;
     let expected = 0;
+    const fetched = new Set<number>();
     const fetchKeyframe = (frame: number): void => {
+      if (fetched.has(frame)) return;
+      fetched.add(frame);
       expected += 1;
       images.add(async () => {
         const jpeg = await renderKeyframeJpeg(filePath, frameTimes[frame] ?? framesToSeconds(frame, media.fps), frameSeconds, display,
@@ -105,9 +142,12 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
     };
     let frameCount = 0;
 
-    for await (const decoded of decodeFrames(filePath, { outputs: [{ name: 'analysis', ...size }], signal: options.signal })) {
+    const outputs = [{ name: 'analysis', ...size }, ...(models?.outputs ?? [])];
+    for await (const decoded of decodeFrames(filePath, { outputs, signal: options.signal })) {
       const frame = decoded.frames.analysis!;
       features.add(frame);
+      cues.push(frame);
+      if (models) await models.push(decoded, frame);
       frameTimes.push(decoded.ptsSeconds);
       if (decoded.intra) shotKeyframes.noteIntra(frame.index);
       const emitted = detector.push(frame);
@@ -140,11 +180,54 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
     for (const pick of fresh) fetchKeyframe(pick.frame);
     images.setConcurrency(KEYFRAME_CONCURRENCY);
     await images.drain();
-    const shots: Shot[] = spans.map((span, index) => ({
+
+    // The models' answers: every shot keyframe is classified too, from its image.
+    const info = models?.info;
+    let samples: LabelSample[] = [];
+    let faceSamples: FaceSample[] = [];
+    if (models) {
+      if (info?.classifier) models.classifyFrames(await keyframeFrames(keyframeDir, picks.filter((f) => !models!.hasSample(f)), size));
+      ({ samples, faces: faceSamples } = await models.finish());
+      await models.close();
+      models = undefined;
+    }
+    const classes = info?.classifier?.classes ?? [];
+    const sceneSegments = info?.classifier
+      ? labelSegments(samples, { classes, frameCount, fps: media.fps, shots: spans, unknownBelow: settings.unknownBelow, minSegmentSeconds: settings.minSegmentSeconds })
+      : [];
+    const shotLabels = info?.classifier ? shotLabelScores(samples, spans, classes) : [];
+    const labelChanges = labelChangeKeyframes(sceneSegments, spans).filter((k) => !picks.includes(k.frame));
+    for (const k of labelChanges) fetchKeyframe(k.frame);
+    await images.drain();
+
+    let shots: Shot[] = spans.map((span, index) => ({
       index, startFrame: span.startFrame, endFrame: span.endFrame, transition: span.transition,
-      keyframe: { frame: picks[index]!, image: `keyframes/${keyframeFileName(picks[index]!)}` }, labels: {}, characters: [], scale: null,
+      keyframe: { frame: picks[index]!, image: `keyframes/${keyframeFileName(picks[index]!)}` },
+      labels: shotLabels[index] ?? {}, characters: [], scale: null,
     }));
-    const keyframes: Keyframe[] = shots.map((shot) => ({ frame: shot.keyframe.frame, reason: 'representative', shot: shot.index }));
+    let faceSegments: readonly Segment[] = [];
+    let characters: AnalysisResult['characters'];
+    if (info?.faces) {
+      const found = summarizeCharacters(faceSamples, shots, { fps: media.fps, gallery: info.faces.gallery, threshold: info.faces.threshold });
+      shots = shots.map((shot, i) => ({ ...shot, characters: found.shots[i]?.characters ?? [], scale: found.shots[i]?.scale ?? null }));
+      faceSegments = found.segments;
+      const records = await writeUnknownFaces(found.unknowns, staging);
+      characters = charactersBlock(info.faces.gallery, records, { detector: info.faces.detector, threshold: info.faces.threshold });
+    }
+    const silent = silenceSegments(await silence, { fps: media.fps, frameCount, frameTimes: media.variableFrameRate ? frameTimes : undefined });
+    const segments = [...sceneSegments, ...cues.finish(frameCount), ...silent, ...faceSegments]
+      .sort((a, b) => a.startFrame - b.startFrame || a.endFrame - b.endFrame);
+    const keyframes: Keyframe[] = [
+      ...shots.map((shot) => ({ frame: shot.keyframe.frame, reason: 'representative' as const, shot: shot.index })),
+      ...labelChanges,
+    ].sort((a, b) => a.frame - b.frame);
+    const classifier: ClassifierInfo = info
+      ? {
+          model: info.classifier ? path.resolve(info.classifier.modelDir) : null, backend: info.backend, classes,
+          ...(info.classifier ? { architecture: info.classifier.architecture, samples: samples.length } : {}),
+          skipped: info.skipped, gpu: info.gpu,
+        }
+      : { model: null, backend: null, classes: [] };
 
     const seconds = (performance.now() - started) / 1000;
     const analysis: AnalysisResult = {
@@ -158,17 +241,19 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
       },
       transitions,
       shots,
-      segments: [],
+      segments,
       keyframes,
-      classifier: { model: null, backend: null, classes: [] },
+      classifier,
+      ...(characters ? { characters } : {}),
       timing: { seconds: round3(seconds), framesPerSecond: round3(frameCount / seconds) },
       settings: { ...settings, minShotFrames },
     };
 
     const edlName = `${path.parse(name).name}.edl`;
     await fs.writeFile(path.join(staging, 'analysis.json'), `${JSON.stringify(analysis, null, 2)}\n`);
+    const events = options.rules && hasRules(options.rules) ? selectEvents(analysis, options.rules) : undefined;
     await fs.writeFile(path.join(staging, edlName), renderEdl(analysis, {
-      profile: settings.edlProfile, transitions: settings.edlTransitions, reel: settings.reel,
+      profile: settings.edlProfile, transitions: settings.edlTransitions, reel: settings.reel, ...(events ? { events } : {}),
       ...(settings.recordStart === 'auto' ? {} : { recordStart: settings.recordStart }),
     }));
     await fs.writeFile(path.join(staging, 'report.html'), renderReportHtml(analysis));
@@ -178,7 +263,7 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
       await fs.writeFile(path.join(staging, contactSheetName(i)), await renderContactSheet(analysis, staging, page));
     }
     const extra = (options.exports ?? []).filter((e) => !['edl', 'html', 'json'].includes(e.name));
-    const exported = await writeExports(analysis, extra, staging, options.exportOptions);
+    const exported = await writeExports(analysis, extra, staging, events ? { ...options.exportOptions, events } : options.exportOptions);
     options.onProgress?.({ file: filePath, stage: 'export', done: 1, total: 1 });
 
     await replaceDirectory(staging, outDir);
@@ -192,9 +277,23 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
       },
     };
   } catch (error) {
+    side.abort();
+    await models?.close();
     await fs.rm(staging, { recursive: true, force: true });
     throw asRoughcutError(error, filePath);
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** Shot keyframe images read back at the analysis size, as the classifier's frames. */
+async function keyframeFrames(dir: string, frames: readonly number[], size: { width: number; height: number }): Promise<RgbFrame[]> {
+  const out: RgbFrame[] = [];
+  for (const frame of frames) {
+    const data = await sharp(path.join(dir, keyframeFileName(frame))).resize(size.width, size.height, { fit: 'fill' }).removeAlpha().raw().toBuffer();
+    out.push({ index: frame, ptsSeconds: 0, width: size.width, height: size.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+  }
+  return out;
 }
 
 /** Moves a finished staging folder to `target`, replacing an earlier result only once the new one is whole. */

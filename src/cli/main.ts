@@ -1,7 +1,10 @@
 // The roughcut command line: a thin shell over the stage functions; errors become exit codes here.
 import { Command, CommanderError, Option } from 'commander';
 import path from 'node:path';
-import { analyzeFile } from '../analyze.js';
+import { promises as fs } from 'node:fs';
+import { analyzeFile, type AnalyzeOptions } from '../analyze.js';
+import { BACKENDS, parseBackendName } from '../classify/tf-runtime.js';
+import { addRuleOptions, hasRules, parseRules, type RuleFlags } from '../export/rules.js';
 import { asRoughcutError, RoughcutError } from '../core/errors.js';
 import { createLogger, silentLogger } from '../core/logger.js';
 import { formatRational } from '../core/rational.js';
@@ -53,6 +56,40 @@ function describeMedia(m: MediaInfo): string {
   return rows.map(([k, v]) => `${k.padEnd(12)}${v}`).join('\n');
 }
 
+/**
+ * The models `analyze` runs, checked once before any file is decoded.
+ *
+ * @throws RoughcutError `BAD_MODEL` for a model folder without labels.json, `BAD_ARGUMENT` for a
+ *   bad backend, detector or threshold, or a gallery that is not a folder.
+ */
+async function modelOptions(opts: Record<string, string | boolean | undefined>): Promise<Pick<AnalyzeOptions, 'model' | 'characters' | 'backend'>> {
+  const backend = parseBackendName(String(opts.backend ?? 'auto'));
+  const out: { model?: string; characters?: AnalyzeOptions['characters']; backend: typeof backend } = { backend };
+  if (typeof opts.model === 'string') {
+    const labels = path.join(opts.model, 'labels.json');
+    if (!(await isFile(labels))) {
+      throw new RoughcutError('BAD_MODEL', `${opts.model}: not a roughcut model folder (no labels.json); train one with "roughcut train <examples> --out ${opts.model}".`, { file: opts.model });
+    }
+    out.model = opts.model;
+  }
+  if (typeof opts.characters === 'string') {
+    if (!(await isDirectory(opts.characters))) {
+      throw new RoughcutError('BAD_ARGUMENT', `--characters ${opts.characters}: not a folder; make one with a subfolder of photos per person (DIR/<Name>/*.jpg).`, { file: opts.characters });
+    }
+    const detector = String(opts.faceDetector ?? 'fast');
+    if (detector !== 'fast' && detector !== 'accurate') throw new RoughcutError('BAD_ARGUMENT', `--face-detector "${detector}" is not one of fast, accurate.`);
+    const threshold = opts.faceThreshold === undefined ? undefined : Number(opts.faceThreshold);
+    if (threshold !== undefined && !(threshold > 0 && threshold < 2)) {
+      throw new RoughcutError('BAD_ARGUMENT', `--face-threshold "${String(opts.faceThreshold)}" is not a descriptor distance between 0 and 2 (0.5 is the default).`);
+    }
+    out.characters = { gallery: opts.characters, detector, ...(threshold === undefined ? {} : { threshold }) };
+  }
+  return out;
+}
+
+const isFile = (p: string): Promise<boolean> => fs.stat(p).then((s) => s.isFile(), () => false);
+const isDirectory = (p: string): Promise<boolean> => fs.stat(p).then((s) => s.isDirectory(), () => false);
+
 function buildProgram(io: Io, setExit: (code: number) => void, plugins: readonly CommandPlugin[]): Command {
   const program = new Command('roughcut')
     .description('Shot boundaries, keyframes and rough-cut EDLs from broadcast footage.')
@@ -72,6 +109,13 @@ function buildProgram(io: Io, setExit: (code: number) => void, plugins: readonly
   for (const spec of Object.values(SETTINGS)) {
     analyze.addOption(new Option(`--${spec.flag} <value>`, `${spec.description} (default ${spec.defaultValue}; env ${envName(spec.flag)})`));
   }
+  analyze
+    .option('--model <dir>', 'scene classifier folder written by "roughcut train": label frames, shots and segments')
+    .option('--characters <dir>', 'recognise characters by face from a gallery folder (DIR/<Name>/*.jpg); unknown faces are clustered')
+    .option('--face-detector <name>', 'face detector with --characters: fast or accurate (about 5x slower)', 'fast')
+    .option('--face-threshold <distance>', 'face match distance with --characters (lower is stricter)')
+    .option('--backend <name>', `TensorFlow.js backend for the models: auto, ${BACKENDS.join(', ')}`, 'auto');
+  addRuleOptions(analyze);
   analyze.action(async (videos: string[], opts: Record<string, string | boolean | undefined>) => {
     const given: Record<string, string | undefined> = {};
     for (const spec of Object.values(SETTINGS)) {
@@ -89,6 +133,8 @@ function buildProgram(io: Io, setExit: (code: number) => void, plugins: readonly
       reviewBelow: typeof opts.reviewBelow === 'string' ? opts.reviewBelow : undefined,
       recordStart: settings.recordStart === 'auto' ? undefined : settings.recordStart,
     });
+    const models = await modelOptions(opts);
+    const rules = parseRules(opts as RuleFlags);
     const names = outputNames(videos);
     let inputErrors = 0;
     let failures = 0;
@@ -98,7 +144,7 @@ function buildProgram(io: Io, setExit: (code: number) => void, plugins: readonly
         const media = await probeMedia(video);
         const out = await analyzeFile(video, {
           outDir: path.join(String(opts.out), names[i]!), settings, writeScores: opts.scores === true, media,
-          onProgress: progress.onProgress, logger, exports: exportFormats, exportOptions,
+          onProgress: progress.onProgress, logger, exports: exportFormats, exportOptions, ...models, ...(hasRules(rules) ? { rules } : {}),
         });
         progress.done();
         const a = out.analysis;

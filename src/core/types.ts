@@ -139,8 +139,6 @@ export interface ClassifierInfo {
   readonly skipped?: readonly { readonly backend: string; readonly reason: string }[];
   /** Whether a native backend ran on a GPU. */
   readonly gpu?: boolean;
-  /** The face gallery used for characters: names and photo counts. */
-  readonly characters?: unknown;
 }
 
 /** The `source` block of analysis.json. */
@@ -168,6 +166,19 @@ export interface AnalysisResult {
   readonly segments: readonly Segment[];
   readonly keyframes: readonly Keyframe[];
   readonly classifier: ClassifierInfo;
+  /**
+   * Present when characters were recognised: the gallery's people, the face detector and match
+   * threshold, and the unknown faces (clustered across the video) with their crops, which
+   * `roughcut characters name` turns into people.
+   */
+  readonly characters?: {
+    readonly gallery: string | null;
+    readonly people: readonly { readonly name: string; readonly photos: number }[];
+    readonly detector: string;
+    readonly threshold: number;
+    readonly unknownsFile: string;
+    readonly unknowns: readonly { readonly name: string; readonly image: string; readonly shots: readonly number[] }[];
+  };
   readonly timing: { readonly seconds: number; readonly framesPerSecond: number };
   /** Settings that change results, so a result can be reproduced. */
   readonly settings: Readonly<Record<string, unknown>>;
