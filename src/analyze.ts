@@ -182,7 +182,7 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
     await images.drain();
 
     // The models' answers: every shot keyframe is classified too, from its image.
-    const info = models?.info;
+    const info = models ? await models.loaded() : undefined;
     let samples: LabelSample[] = [];
     let faceSamples: FaceSample[] = [];
     if (models) {

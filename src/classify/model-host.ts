@@ -62,47 +62,69 @@ export class ModelHost {
   private readonly pending = new Map<number, Pending>();
   private failure: RoughcutError | undefined;
   private readonly drained: (() => void)[] = [];
-
-  private constructor(private readonly worker: Worker, readonly info: ModelHostInfo, private readonly maxInFlight: number) {}
-
+  private loaded: ModelHostInfo | undefined;
+  private closed = false;
   /**
-   * Starts the thread and loads the models.
-   *
-   * @throws RoughcutError from the thread: `BAD_MODEL` for a model folder that cannot be read,
-   *   `BAD_ARGUMENT` for a forced backend that cannot run, `CLASSIFIER_FAILED` otherwise.
+   * Resolves with what the thread loaded. Rejects when loading fails (`BAD_MODEL` for a model
+   * folder that cannot be read, `BAD_ARGUMENT` for a forced backend that cannot run,
+   * `CLASSIFIER_FAILED` otherwise), and every request fails with the same error.
    */
-  static async start(options: ModelHostOptions, maxInFlight = DEFAULT_MAX_IN_FLIGHT): Promise<ModelHost> {
+  readonly ready: Promise<ModelHostInfo>;
+
+  private constructor(private readonly worker: Worker, options: ModelHostOptions, private readonly maxInFlight: number) {
     const logger = options.logger ?? silentLogger;
-    const worker = startThread();
-    const { logger: _ignored, ...rest } = options;
-    let host: ModelHost | undefined;
-    let early: ((reply: ThreadReply) => void) | undefined;
-    const ready = new Promise<ModelHostInfo>((resolve, reject) => {
-      early = (reply) => {
-        if (reply.type === 'ready') resolve(reply.info);
-        else if (reply.type === 'error') reject(new RoughcutError(reply.code, reply.message));
-      };
-      worker.once('error', (e) => reject(new RoughcutError('CLASSIFIER_FAILED', `the model thread failed to start: ${e.message}`, { cause: e })));
-      worker.once('exit', (code) => reject(new RoughcutError('CLASSIFIER_FAILED', `the model thread exited (code ${code}) before its models were loaded`)));
-    });
+    let settle!: { resolve: (info: ModelHostInfo) => void; reject: (error: RoughcutError) => void };
+    this.ready = new Promise<ModelHostInfo>((resolve, reject) => { settle = { resolve, reject }; });
+    // Callers that never wait for `ready` still see the failure through their requests.
+    this.ready.catch(() => undefined);
+    const broken = (error: RoughcutError): void => {
+      settle.reject(error);
+      this.fail(error);
+    };
     worker.on('message', (reply: ThreadReply) => {
       if (reply.type === 'log') logger[reply.level](reply.msg, reply.fields);
-      else if (host) host.receive(reply);
-      else early?.(reply);
+      else if (reply.type === 'ready') {
+        this.loaded = reply.info;
+        settle.resolve(reply.info);
+      } else if (reply.type === 'error' && reply.id === undefined) broken(new RoughcutError(reply.code, reply.message));
+      else this.receive(reply);
     });
-    worker.postMessage({ type: 'init', options: rest } satisfies HostRequest);
+    worker.on('error', (e) => broken(new RoughcutError('CLASSIFIER_FAILED', `the model thread failed${this.loaded ? '' : ' to start'}: ${e.message}`, { cause: e })));
+    worker.on('exit', (code) => {
+      if (!this.closed) broken(new RoughcutError('CLASSIFIER_FAILED', `the model thread exited (code ${code})${this.loaded ? '' : ' before its models were loaded'}`));
+    });
+    const { logger: _logger, ...init } = options;
+    worker.postMessage({ type: 'init', options: init } satisfies HostRequest);
+  }
+
+  /**
+   * Starts the thread and has it load the models, without waiting: requests sent meanwhile
+   * queue in the thread and are answered once the models are in (so loading overlaps the decode).
+   */
+  static launch(options: ModelHostOptions, maxInFlight = DEFAULT_MAX_IN_FLIGHT): ModelHost {
+    return new ModelHost(startThread(), options, maxInFlight);
+  }
+
+  /**
+   * Starts the thread and waits until the models are loaded.
+   *
+   * @throws RoughcutError as {@link ModelHost.ready} rejects.
+   */
+  static async start(options: ModelHostOptions, maxInFlight = DEFAULT_MAX_IN_FLIGHT): Promise<ModelHost> {
+    const host = ModelHost.launch(options, maxInFlight);
     try {
-      const info = await ready;
-      host = new ModelHost(worker, info, maxInFlight);
-      worker.removeAllListeners('error');
-      worker.removeAllListeners('exit');
-      worker.on('error', (e) => host!.fail(new RoughcutError('CLASSIFIER_FAILED', `the model thread failed: ${e.message}`, { cause: e })));
-      worker.on('exit', (code) => host!.fail(new RoughcutError('CLASSIFIER_FAILED', `the model thread exited (code ${code})`)));
+      await host.ready;
       return host;
     } catch (error) {
-      await worker.terminate();
+      await host.close();
       throw error;
     }
+  }
+
+  /** What the thread loaded. @throws Error before {@link ModelHost.ready} has resolved. */
+  get info(): ModelHostInfo {
+    if (!this.loaded) throw new Error('the model thread has not loaded its models yet; await ready first');
+    return this.loaded;
   }
 
   /** Class probabilities for each frame (rows in `info.classifier.classes` order). */
@@ -132,6 +154,7 @@ export class ModelHost {
 
   /** Stops the thread; unanswered requests reject. */
   async close(): Promise<void> {
+    this.closed = true;
     this.fail(new RoughcutError('ABORTED', 'the model thread was closed'));
     this.worker.postMessage({ type: 'close' } satisfies HostRequest);
     await this.worker.terminate();
@@ -147,12 +170,8 @@ export class ModelHost {
   }
 
   private receive(reply: ThreadReply): void {
-    if (reply.type === 'ready' || reply.type === 'log') return;
+    if (reply.type === 'ready' || reply.type === 'log' || reply.id === undefined) return;
     const id = reply.id;
-    if (id === undefined) {
-      this.fail(new RoughcutError(reply.type === 'error' ? reply.code : 'CLASSIFIER_FAILED', reply.type === 'error' ? reply.message : 'unexpected reply'));
-      return;
-    }
     const pending = this.pending.get(id);
     if (!pending) return;
     this.pending.delete(id);

@@ -47,23 +47,36 @@ export class ModelPass {
 
   private constructor(private readonly host: ModelHost, options: ModelPassOptions) {
     const fps = toNumber(options.fps);
-    const info = host.info;
-    this.classifyEvery = info.classifier ? Math.max(1, Math.round(fps / options.classifyFps)) : 0;
-    const faces = info.faces;
+    this.classifyEvery = options.model ? Math.max(1, Math.round(fps / options.classifyFps)) : 0;
+    const faces = options.characters ? host.info.faces : undefined;
     this.faceEvery = faces ? Math.max(1, Math.round(fps / (options.faceFps ?? faces.sampleFps))) : 0;
     this.outputs = faces
       ? [{ name: 'faces', width: faces.frameWidth, height: Math.max(2, Math.round((faces.frameWidth * options.display.height) / options.display.width / 2) * 2), every: this.faceEvery }]
       : [];
   }
 
-  /** Starts the model thread; `undefined` when there is nothing to run (no model, no characters). */
+  /**
+   * Starts the model thread; `undefined` when there is nothing to run (no model, no characters).
+   * The scene classifier loads while the decode runs (its frames queue meanwhile); with
+   * characters this waits for the thread, since face frames are decoded at the analyzer's size.
+   */
   static async start(options: ModelPassOptions): Promise<ModelPass | undefined> {
     if (!options.model && !options.characters) return undefined;
-    return new ModelPass(await ModelHost.start(options), options);
+    const host = ModelHost.launch(options);
+    if (options.characters) {
+      try {
+        await host.ready;
+      } catch (error) {
+        await host.close();
+        throw error;
+      }
+    }
+    return new ModelPass(host, options);
   }
 
-  get info(): ModelHostInfo {
-    return this.host.info;
+  /** What the thread loaded, once it has. @throws RoughcutError when loading failed. */
+  loaded(): Promise<ModelHostInfo> {
+    return this.host.ready;
   }
 
   /** Takes what it needs from one decoded frame; waits while the thread is too far behind. */
@@ -96,6 +109,7 @@ export class ModelPass {
 
   /** Waits for every answer: classifier samples and face samples, each in frame order. */
   async finish(): Promise<{ samples: LabelSample[]; faces: FaceSample[] }> {
+    await this.host.ready;
     this.sendBatch();
     await Promise.all(this.work);
     if (this.failure) throw this.failure;
