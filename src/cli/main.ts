@@ -1,9 +1,8 @@
 // The roughcut command line: a thin shell over the stage functions; errors become exit codes here.
 import { Command, CommanderError, Option } from 'commander';
 import path from 'node:path';
-import { promises as fs } from 'node:fs';
-import { analyzeFile, type AnalyzeOptions } from '../analyze.js';
-import { BACKENDS, parseBackendName } from '../classify/tf-runtime.js';
+import { analyzeFile } from '../analyze.js';
+import { BACKENDS } from '../classify/tf-runtime.js';
 import { addRuleOptions, hasRules, parseRules, type RuleFlags } from '../export/rules.js';
 import { asRoughcutError, RoughcutError } from '../core/errors.js';
 import { createLogger, silentLogger } from '../core/logger.js';
@@ -13,6 +12,7 @@ import type { MediaInfo } from '../core/types.js';
 import { probeMedia } from '../ingest/probe.js';
 import { validateInput } from '../ingest/validate.js';
 import { registerCharacterCommands } from './characters-command.js';
+import { modelOptions } from './model-options.js';
 import { exportOptionsFromFlags, FORMAT_NAMES, parseFormats, registerExportCommand } from './export-command.js';
 import { createProgressReporter } from './progress-bar.js';
 import { registerTrainCommands } from './train-command.js';
@@ -55,40 +55,6 @@ function describeMedia(m: MediaInfo): string {
   ];
   return rows.map(([k, v]) => `${k.padEnd(12)}${v}`).join('\n');
 }
-
-/**
- * The models `analyze` runs, checked once before any file is decoded.
- *
- * @throws RoughcutError `BAD_MODEL` for a model folder without labels.json, `BAD_ARGUMENT` for a
- *   bad backend, detector or threshold, or a gallery that is not a folder.
- */
-async function modelOptions(opts: Record<string, string | boolean | undefined>): Promise<Pick<AnalyzeOptions, 'model' | 'characters' | 'backend'>> {
-  const backend = parseBackendName(String(opts.backend ?? 'auto'));
-  const out: { model?: string; characters?: AnalyzeOptions['characters']; backend: typeof backend } = { backend };
-  if (typeof opts.model === 'string') {
-    const labels = path.join(opts.model, 'labels.json');
-    if (!(await isFile(labels))) {
-      throw new RoughcutError('BAD_MODEL', `${opts.model}: not a roughcut model folder (no labels.json); train one with "roughcut train <examples> --out ${opts.model}".`, { file: opts.model });
-    }
-    out.model = opts.model;
-  }
-  if (typeof opts.characters === 'string') {
-    if (!(await isDirectory(opts.characters))) {
-      throw new RoughcutError('BAD_ARGUMENT', `--characters ${opts.characters}: not a folder; make one with a subfolder of photos per person (DIR/<Name>/*.jpg).`, { file: opts.characters });
-    }
-    const detector = String(opts.faceDetector ?? 'fast');
-    if (detector !== 'fast' && detector !== 'accurate') throw new RoughcutError('BAD_ARGUMENT', `--face-detector "${detector}" is not one of fast, accurate.`);
-    const threshold = opts.faceThreshold === undefined ? undefined : Number(opts.faceThreshold);
-    if (threshold !== undefined && !(threshold > 0 && threshold < 2)) {
-      throw new RoughcutError('BAD_ARGUMENT', `--face-threshold "${String(opts.faceThreshold)}" is not a descriptor distance between 0 and 2 (0.5 is the default).`);
-    }
-    out.characters = { gallery: opts.characters, detector, ...(threshold === undefined ? {} : { threshold }) };
-  }
-  return out;
-}
-
-const isFile = (p: string): Promise<boolean> => fs.stat(p).then((s) => s.isFile(), () => false);
-const isDirectory = (p: string): Promise<boolean> => fs.stat(p).then((s) => s.isDirectory(), () => false);
 
 function buildProgram(io: Io, setExit: (code: number) => void, plugins: readonly CommandPlugin[]): Command {
   const program = new Command('roughcut')
