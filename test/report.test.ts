@@ -89,15 +89,27 @@ describe('renderReportHtml', () => {
   });
 
   it('renders the label and character lanes empty until the classifier has run', () => {
-    expect(html).toContain('No label segments yet');
-    expect(html).toContain('No characters yet');
+    expect(html).toContain('No label segments (run with --model)');
+    expect(html).toContain('No characters (run with --characters)');
     expect(html).not.toContain('<b>Characters:</b>');
+  });
+
+  it('draws technical cues and shot scale in their own lanes, not among the scene labels', () => {
+    const page = renderReportHtml({ ...analysis, segments: [
+      { startFrame: 0, endFrame: 50, label: 'anchor', confidence: 0.9, kind: 'scene' },
+      { startFrame: 10, endFrame: 30, label: 'black', confidence: 1, kind: 'technical' },
+      { startFrame: 0, endFrame: 50, label: 'close-up', confidence: 0.8, kind: 'scale' },
+    ] });
+    expect(page).toContain('<div class="h-lane">Technical</div>');
+    expect(page).toContain('<div class="h-lane">Shot scale</div>');
+    const lanes = page.split('<div class="lane h-lane lane-labels">').slice(1).map((l) => [...l.split('</div>\n')[0]!.matchAll(/>([^<>]+)<\/div>/g)].map((m) => m[1]));
+    expect(lanes).toEqual([['anchor'], ['black'], ['close-up']]);
   });
 
   it('renders label segments and one lane per character, in distinct colours, with a legend', () => {
     const page = renderReportHtml(withClassifier(analysis));
-    expect(page).not.toContain('No label segments yet');
-    expect(page).not.toContain('No characters yet');
+    expect(page).not.toContain('No label segments');
+    expect(page).not.toContain('No characters (');
     const labels = between(page, '<div class="lane h-lane lane-labels">', '</div>\n');
     const spans = [...labels.matchAll(/style="left:([\d.]+)%;width:([\d.]+)%;background:(#[0-9a-f]{6})"[^>]*>([^<]*)</g)];
     expect(spans.map((m) => m[4])).toEqual(['anchor', 'report &lt;b&gt;']);

@@ -1,7 +1,7 @@
 // The HTML report: one self-contained page with a zoomable thumbnail timeline, lanes, a shot detail panel and a shot table.
 import { toNumber } from '../core/rational.js';
 import { canDropFrame, framesToTimecode, timecodeBase, timecodeToFrames, type TimecodeFormat } from '../core/timecode.js';
-import type { AnalysisResult, Shot, SourceInfo, Transition } from '../core/types.js';
+import type { AnalysisResult, Segment, Shot, SourceInfo, Transition } from '../core/types.js';
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -423,21 +423,30 @@ export function renderReportHtml(analysis: AnalysisResult, options: ReportOption
       + `<img src="${escapeHtml(shot.keyframe.image)}" alt="" loading="lazy" decoding="async"><span class="n">${i + 1}</span></button>`;
   });
 
-  // Label lane (segments) and one lane per character
-  const segmentEls = analysis.segments.map((seg) => {
+  // One lane per kind of label segment (scene labels, technical cues, shot scale), then one per
+  // character (drawn from the shots, which carry screen time and confidence).
+  const segmentEl = (seg: Segment): string => {
     const title = `${seg.label} ${tc(seg.startFrame)}–${tc(seg.endFrame)}, confidence ${seg.confidence.toFixed(2)}`;
     return `<div class="span" style="${place(seg.startFrame, seg.endFrame)};background:${labelColours.get(seg.label) ?? '#888'}" title="${escapeHtml(title)}">${escapeHtml(seg.label)}</div>`;
-  });
-  const laneNames: string[] = ['<div class="h-ruler">Timecode</div>', '<div class="h-trans">Transitions</div>', '<div class="h-shots">Shots</div>', '<div class="h-lane">Labels</div>'];
+  };
+  const laneNames: string[] = ['<div class="h-ruler">Timecode</div>', '<div class="h-trans">Transitions</div>', '<div class="h-shots">Shots</div>'];
   const lanes: string[] = [
     `<div class="lane h-ruler">${tickLevels.join('')}</div>`,
     `<div class="lane h-trans">${transitionEls.join('')}</div>`,
     `<div class="lane h-shots">${shotEls.join('')}${shots.length === 0 ? '<span class="empty">No shots</span>' : ''}</div>`,
-    `<div class="lane h-lane lane-labels">${segmentEls.length > 0 ? segmentEls.join('') : '<span class="empty">No label segments yet (classifier not run)</span>'}</div>`,
   ];
+  const scenes = analysis.segments.filter((seg) => (seg.kind ?? 'scene') === 'scene');
+  laneNames.push('<div class="h-lane">Labels</div>');
+  lanes.push(`<div class="lane h-lane lane-labels">${scenes.length > 0 ? scenes.map(segmentEl).join('') : '<span class="empty">No label segments (run with --model)</span>'}</div>`);
+  for (const [kind, title] of [['technical', 'Technical'], ['scale', 'Shot scale']] as const) {
+    const ofKind = analysis.segments.filter((seg) => seg.kind === kind);
+    if (ofKind.length === 0) continue;
+    laneNames.push(`<div class="h-lane">${title}</div>`);
+    lanes.push(`<div class="lane h-lane lane-labels">${ofKind.map(segmentEl).join('')}</div>`);
+  }
   if (characterNames.length === 0) {
     laneNames.push('<div class="h-lane">Characters</div>');
-    lanes.push('<div class="lane h-lane lane-characters"><span class="empty">No characters yet (classifier not run)</span></div>');
+    lanes.push('<div class="lane h-lane lane-characters"><span class="empty">No characters (run with --characters)</span></div>');
   }
   for (const name of characterNames) {
     const colour = characterColours.get(name) ?? '#888';

@@ -202,7 +202,9 @@ export function planTimeline(analysis: AnalysisResult, options: TimelineOptions 
       return { kind: 'review', name, note, color: 'red', clip, sourceFrame, recordFrame: c.recordIn + sourceFrame - c.sourceIn, durationFrames: duration };
     });
   }
-  for (const segment of analysis.segments) {
+  // Scene labels and technical cues get a marker where they start; characters and shot scale
+  // follow the shots and are in the clip names and comments instead.
+  for (const segment of analysis.segments.filter((seg) => seg.kind !== 'character' && seg.kind !== 'scale')) {
     place([segment.startFrame], segment.startFrame, (clip, frame) => {
       const c = clips[clip] as TimelineClip;
       const sourceFrame = tcIndex(frame);
