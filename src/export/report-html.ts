@@ -372,6 +372,9 @@ export function renderReportHtml(analysis: AnalysisResult, options: ReportOption
     ['Start', source.startTimecode],
     ['Shots', String(shots.length)],
   ];
+  const { classifier } = analysis;
+  if (classifier.model) facts.push(['Model', `${classifier.model.split(/[\\/]/).pop() ?? classifier.model} (${classifier.classes.length} classes)`]);
+  if (classifier.backend) facts.push(['Backend', classifier.backend]);
   const countItems = [...counts].map(([type, n]) =>
     `<li><i class="sw" style="background:${TRANSITION_COLOURS[type] ?? '#888'}"></i>${escapeHtml(type)}: ${n}</li>`);
   if (countItems.length === 0) countItems.push('<li>no transitions</li>');
