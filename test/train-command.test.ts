@@ -1,6 +1,6 @@
 // roughcut train and evaluate end to end on a tiny generated image folder: real sharp, real TF.js (the backend the ladder picks).
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from '../src/frames/image-codec.js';
@@ -73,6 +73,13 @@ describe('roughcut train / evaluate', () => {
     expect(result.total).toBe(24);
     expect(result.classes).toEqual(['bars', 'desk', 'map', 'unknown']);
     expect(existsSync(path.join(dir, 'eval', 'confusion.html'))).toBe(true);
+
+    // Evaluation data may hold one class only.
+    await mkdir(path.join(dir, 'one', 'map'), { recursive: true });
+    for (let k = 1; k <= 3; k++) await copyFile(path.join(dir, 'data', 'map', `shot1_${k}.png`), path.join(dir, 'one', 'map', `shot1_${k}.png`));
+    const one = await runCli(['evaluate', path.join(dir, 'one'), '--model', model, '--out', path.join(dir, 'eval-one')]);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toMatch(/\(\d of 3\)/);
   }, 120_000);
 
   it('a data path that does not exist: exit 2 and one sentence naming it', async () => {

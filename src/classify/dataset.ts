@@ -50,6 +50,11 @@ export interface LoadDatasetOptions {
   readonly analysisWidth?: number;
   /** At most this many examples per class, spread evenly over the class's examples in order. */
   readonly maxPerClass?: number;
+  /**
+   * Fewest classes the data must have: 2 (default) for training; evaluation may pass 1, since
+   * measuring a model on footage of one class is meaningful.
+   */
+  readonly minClasses?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (event: DatasetProgress) => void;
   readonly logger?: Logger;
@@ -84,7 +89,7 @@ export interface LabelRange {
  *   forms; frames inside labelled ranges are sampled at `sampleFps` from one decode at analysis
  *   size, and grouped as `<label>#<shot index>` by the shot detector run during that decode.
  *
- * @throws RoughcutError `BAD_DATA` for a missing path, an empty folder, fewer than two classes,
+ * @throws RoughcutError `BAD_DATA` for a missing path, an empty folder, fewer than `minClasses` classes,
  *   a class left with no examples, or labels that do not parse or fall outside the video; the
  *   message names the file and the fix. Decode and probe errors pass through.
  */
@@ -346,9 +351,9 @@ async function loadLabelledVideo(file: string, labelsPath: string, options: Load
   const media = await probeMedia(file, { signal: options.signal });
   const ranges = await readLabelRanges(labelsPath, media);
   const classes = [...new Set(ranges.map((r) => r.label))].sort();
-  checkClasses(classes, [], labelsPath, false);
+  checkClasses(classes, [], labelsPath, options.minClasses ?? 2, false);
   const items = await loadVideoExamples(file, ranges, { ...options, media });
-  checkClasses(classes, items, labelsPath);
+  checkClasses(classes, items, labelsPath, options.minClasses ?? 2);
   logger.info('labelled video sampled', { file, ranges: ranges.length, examples: items.length });
   return {
     classes, items,
@@ -366,7 +371,7 @@ async function loadClassFolders(root: string, options: LoadDatasetOptions, logge
   if (classDirs.length === 0) {
     throw new RoughcutError('BAD_DATA', `${root}: has no class subfolders; put each class's images or videos in a subfolder named after the class (${root}/anchor/*.jpg, ${root}/weather/*.mp4).`, { file: root });
   }
-  if (classDirs.length === 1) {
+  if (classDirs.length === 1 && (options.minClasses ?? 2) > 1) {
     throw new RoughcutError('BAD_DATA', `${root}: has one class only ("${classDirs[0]}"); a classifier needs examples of at least two classes, so add another class subfolder.`, { file: root });
   }
   const width = options.analysisWidth ?? DEFAULT_ANALYSIS_WIDTH;
@@ -404,16 +409,16 @@ async function loadClassFolders(root: string, options: LoadDatasetOptions, logge
     }
     options.onProgress?.({ stage: 'images', file: f.file, done: n + 1, total: files.length });
   }
-  checkClasses(classDirs, items, root);
+  checkClasses(classDirs, items, root, options.minClasses ?? 2);
   return {
     classes: classDirs, items,
     description: { kind: 'class-folders', path: path.resolve(root), images, videos, skipped, sampleFps: options.sampleFps ?? DEFAULT_SAMPLE_FPS, analysisWidth: width },
   };
 }
 
-/** Every class must keep at least one example. */
-function checkClasses(classes: readonly string[], items: readonly LabelledImage[], where: string, examples = true): void {
-  if (classes.length < 2) {
+/** There are at least `minClasses` classes, and every class keeps at least one example. */
+function checkClasses(classes: readonly string[], items: readonly LabelledImage[], where: string, minClasses: number, examples = true): void {
+  if (classes.length < minClasses) {
     throw new RoughcutError('BAD_DATA', `${where}: labels one class only ("${classes[0] ?? ''}"); a classifier needs examples of at least two classes, so label ranges of another kind too.`, { file: where });
   }
   const empty = examples ? classes.filter((c) => !items.some((i) => i.label === c)) : [];

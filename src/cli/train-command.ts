@@ -199,7 +199,7 @@ export function registerTrainCommands(program: Command, io: TrainCommandIo, setE
         const runtime = await loadTensorflow({ backend: parseBackendName(flags.backend ?? 'auto'), logger });
         const classifier = await loadClassifier(flags.model, { runtime, logger });
         try {
-          const dataset = await loadDataset(data, { labels: flags.labels, sampleFps, maxPerClass, logger, onProgress: progress.data });
+          const dataset = await loadDataset(data, { labels: flags.labels, sampleFps, maxPerClass, minClasses: 1, logger, onProgress: progress.data });
           const unknownClasses = dataset.classes.filter((c) => !classifier.classes.includes(c));
           if (unknownClasses.length > 0) {
             throw new RoughcutError('BAD_DATA', `${data}: class ${unknownClasses.map((c) => `"${c}"`).join(', ')} is not one the model in ${flags.model} knows (${classifier.classes.join(', ')}); rename it to one of those, or train a model that includes it.`, { file: data });
