@@ -2,10 +2,10 @@
 import { UnrecoverableError, type SandboxedJob } from 'bullmq';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { analyzeFile } from '../src/analyze.js';
+import { analyzeFile, type AnalyzeOptions } from '../src/analyze.js';
 import { asRoughcutError } from '../src/core/errors.js';
 import type { ProgressEvent, Stage } from '../src/core/progress.js';
-import { ERROR_LOG_TAG, type AnalyzeJobData, type AnalyzeJobResult, type JobProgress } from './queue.js';
+import { ERROR_LOG_TAG, jobBackend, type AnalyzeJobData, type AnalyzeJobResult, type JobProgress } from './queue.js';
 
 /** Share of the whole job each stage stands for, in percent (decode dominates). */
 const STAGE_WEIGHTS: Readonly<Record<Stage, number>> = { probe: 2, decode: 78, detect: 2, keyframes: 15, export: 3 };
@@ -24,6 +24,17 @@ export function jobPercent(event: Pick<ProgressEvent, 'stage' | 'done' | 'total'
   return Math.round((before + STAGE_WEIGHTS[event.stage] * part) * 10) / 10;
 }
 
+/** The model options of a job for analyzeFile: none when it runs no model, so plain jobs load no TensorFlow.js. */
+function jobModelOptions(data: AnalyzeJobData): Pick<AnalyzeOptions, 'model' | 'characters' | 'backend' | 'rules'> {
+  const models = data.model !== undefined || data.characters !== undefined;
+  return {
+    ...(data.model !== undefined ? { model: data.model } : {}),
+    ...(data.characters !== undefined ? { characters: data.characters } : {}),
+    ...(models ? { backend: jobBackend(data) } : {}),
+    ...(data.rules !== undefined ? { rules: data.rules } : {}),
+  };
+}
+
 /**
  * Removes staging folders (`.<name>.partial-*`) that an earlier attempt of this job left beside
  * `outDir` when its worker was killed; only called on a retry, when that attempt is known dead.
@@ -36,7 +47,8 @@ async function removeStaleStaging(outDir: string): Promise<void> {
 }
 
 /**
- * Analyses the job's file with `analyzeFile` into `data.outDir` and returns the paths and a small
+ * Analyses the job's file with `analyzeFile` into `data.outDir` (with the job's scene classifier,
+ * character gallery and rough-cut rules, when it has them) and returns the paths and a small
  * summary. Bad input (and any failure not marked retryable) is thrown as BullMQ's
  * UnrecoverableError so it fails at once, with the one-sentence message as `failedReason`;
  * retryable failures are thrown plainly and retried with backoff.
@@ -56,7 +68,7 @@ export async function analyzeJob(job: SandboxedJob<AnalyzeJobData, AnalyzeJobRes
     void job.updateProgress({ ...progress }).catch(() => undefined);
   };
   try {
-    const out = await analyzeFile(data.path, { outDir: data.outDir, settings: data.settings, onProgress, ...(signal ? { signal } : {}) });
+    const out = await analyzeFile(data.path, { outDir: data.outDir, settings: data.settings, onProgress, ...jobModelOptions(data), ...(signal ? { signal } : {}) });
     const a = out.analysis;
     return {
       outDir: out.outDir, files: out.files, shots: a.shots.length, transitions: a.transitions.length,

@@ -3,6 +3,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { asRoughcutError, RoughcutError } from '../src/core/errors.js';
 import { silentLogger, type Logger } from '../src/core/logger.js';
 import { resolveExporters } from '../src/export/registry.js';
+import { hasRules, selectEvents } from '../src/export/rules.js';
 import { loadAnalysis, writeExports } from '../src/export/write-exports.js';
 import { bullWorkerOptions, type WorkerBaseOptions } from './worker-options.js';
 import { EXPORT_QUEUE, type AnalyzeJobResult, type ExportJobData, type ExportJobResult } from './queue.js';
@@ -16,8 +17,9 @@ export interface ExportWorkerOptions extends WorkerBaseOptions {
 
 /**
  * Renders the job's formats from the analysis its analyze child returned (read back from
- * analysis.json, never from Redis) into the same results folder, and returns the child's result
- * plus the export paths.
+ * analysis.json, never from Redis) into the same results folder, with the job's rough-cut rules
+ * applied (`selectEvents` → the exporters' `events`), and returns the child's result plus the
+ * export paths.
  */
 export async function processExportJob(job: Job<ExportJobData, ExportJobResult>): Promise<ExportJobResult> {
   const children = Object.values(await job.getChildrenValues<AnalyzeJobResult>());
@@ -26,7 +28,14 @@ export async function processExportJob(job: Job<ExportJobData, ExportJobResult>)
     if (!analyzed) throw new RoughcutError('OUTPUT_FAILED', `${job.data.path}: the analysis of this file is missing from the queue; queue it again.`, { file: job.data.path });
     const { exporters, unknown } = resolveExporters(job.data.formats.join(','));
     if (unknown.length > 0) throw new RoughcutError('BAD_ARGUMENT', `unknown export format ${unknown.map((u) => `"${u}"`).join(', ')}.`);
-    const exports = exporters.length === 0 ? [] : await writeExports(await loadAnalysis(analyzed.files.analysis), exporters, analyzed.outDir, job.data.exportOptions);
+    let exports: string[] = [];
+    if (exporters.length > 0) {
+      const analysis = await loadAnalysis(analyzed.files.analysis);
+      const { rules } = job.data;
+      // The same selection the analysis applied to its EDL, so every format shows one rough cut.
+      const events = rules && hasRules(rules) ? selectEvents(analysis, rules) : undefined;
+      exports = await writeExports(analysis, exporters, analyzed.outDir, events ? { ...job.data.exportOptions, events } : job.data.exportOptions);
+    }
     return { ...analyzed, files: { ...analyzed.files, ...(exports.length > 0 ? { exports } : {}) }, exports };
   } catch (thrown) {
     const error = asRoughcutError(thrown, job.data.path);

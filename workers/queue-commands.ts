@@ -6,12 +6,14 @@ import { createLogger, type Logger } from '../src/core/logger.js';
 import { envName, resolveSettings, SETTINGS } from '../src/core/settings.js';
 import { exportOptionsFromFlags, FORMAT_NAMES, parseFormats } from '../src/cli/export-command.js';
 import { EXIT, outputNames, type CommandPlugin, type Io } from '../src/cli/main.js';
+import { addModelOptions, modelOptions } from '../src/cli/model-options.js';
+import { addRuleOptions, parseRules, type RuleFlags } from '../src/export/rules.js';
 import { createProgressReporter } from '../src/cli/progress-bar.js';
 import path from 'node:path';
 import { describeRedisUrl, resolveConnection, type QueueConnection } from './connection.js';
 import { createAnalyzeWorker, DEFAULT_LOCK_DURATION_MS, DEFAULT_MAX_STALLED_COUNT, DEFAULT_STALLED_INTERVAL_MS } from './analyze-worker.js';
 import { createExportWorker } from './export-worker.js';
-import { DEFAULT_OUT_ROOT, enqueueAnalysis, openQueues, waitForAnalysis, type EnqueueResult, type QueueKind } from './queue.js';
+import { DEFAULT_OUT_ROOT, enqueueAnalysis, jobBackend, openQueues, waitForAnalysis, type EnqueueResult, type QueueKind } from './queue.js';
 
 /** Options of {@link runWorker}, as parsed from `roughcut worker`'s flags. */
 export interface WorkerCommandOptions {
@@ -113,6 +115,8 @@ export const workerCommand: CommandPlugin = (program: Command, io: Io, setExit: 
     .option('--max-stalled <n>', 'fail a job that stalled more often than this', String(DEFAULT_MAX_STALLED_COUNT))
     .action(async (opts: { queues: string; concurrency: string; redis?: string; prefix?: string; lockDuration: string; stalledInterval: string; maxStalled: string }) => {
       try {
+        // A bad ROUGHCUT_TF_BACKEND stops the worker here rather than failing every model job.
+        jobBackend({});
         const options: WorkerCommandOptions = {
           connection: await resolveConnection({ ...(opts.redis ? { redis: opts.redis } : {}), ...(opts.prefix ? { prefix: opts.prefix } : {}) }),
           queues: parseQueues(opts.queues),
@@ -139,7 +143,7 @@ function describeQueued(file: string, r: EnqueueResult): string {
 /** `roughcut enqueue`: queue files for the workers, optionally waiting for their results. */
 export const enqueueCommand: CommandPlugin = (program: Command, io: Io, setExit: (code: number) => void) => {
   const command = program.command('enqueue')
-    .description('queue videos for the workers (the same content with the same settings is analysed once); --wait follows them to the end')
+    .description('queue videos for the workers (the same content with the same settings, model and gallery is analysed once); --wait follows them to the end')
     .argument('<video...>', 'video files (use -- before names that start with a dash)')
     .option('-o, --out <dir>', 'output folder; each input gets <dir>/<name>/ (as seen by the workers: use shared storage)', DEFAULT_OUT_ROOT)
     .option('-f, --format <list>', `also write these exports: ${FORMAT_NAMES.join(', ')} (the EDL, report.html and analysis.json are always written)`)
@@ -151,6 +155,8 @@ export const enqueueCommand: CommandPlugin = (program: Command, io: Io, setExit:
   for (const spec of Object.values(SETTINGS)) {
     command.addOption(new Option(`--${spec.flag} <value>`, `${spec.description} (default ${spec.defaultValue}; env ${envName(spec.flag)})`));
   }
+  addModelOptions(command);
+  addRuleOptions(command);
   command.action(async (videos: string[], opts: Record<string, string | boolean | undefined>) => {
     const json = opts.json === true;
     let queues: ReturnType<typeof openQueues> | undefined;
@@ -166,6 +172,9 @@ export const enqueueCommand: CommandPlugin = (program: Command, io: Io, setExit:
         reviewBelow: typeof opts.reviewBelow === 'string' ? opts.reviewBelow : undefined,
         recordStart: settings.recordStart === 'auto' ? undefined : settings.recordStart,
       });
+      // Checked here, before anything is queued: a bad model folder is exit 2 with nothing queued.
+      const models = await modelOptions(opts);
+      const rules = parseRules(opts as RuleFlags);
       const connection = await resolveConnection({
         ...(typeof opts.redis === 'string' ? { redis: opts.redis } : {}), ...(typeof opts.prefix === 'string' ? { prefix: opts.prefix } : {}),
       });
@@ -176,7 +185,7 @@ export const enqueueCommand: CommandPlugin = (program: Command, io: Io, setExit:
       let failures = 0;
       for (const [i, video] of videos.entries()) {
         try {
-          const result = await enqueueAnalysis(queues, { path: video, outDir: path.join(String(opts.out), names[i]!), settings, formats, exportOptions });
+          const result = await enqueueAnalysis(queues, { path: video, outDir: path.join(String(opts.out), names[i]!), settings, formats, exportOptions, ...models, rules });
           queued.push({ file: video, result });
           io.stdout.write(json ? `${JSON.stringify({ type: 'queued', file: video, ...result })}\n` : `${describeQueued(video, result)}\n`);
         } catch (thrown) {

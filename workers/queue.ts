@@ -1,13 +1,17 @@
 // The roughcut queues: names, job payloads, default job options and enqueueAnalysis (one BullMQ flow per asset).
 import { FlowProducer, Queue, QueueEvents, type Job, type JobsOptions } from 'bullmq';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { AnalyzeOutput } from '../src/analyze.js';
+import type { AnalyzeOptions, AnalyzeOutput } from '../src/analyze.js';
+import { BACKENDS, parseBackendName, type BackendName } from '../src/classify/tf-runtime.js';
+import { checkCharacters, checkModelFolder } from '../src/cli/model-options.js';
 import { RoughcutError } from '../src/core/errors.js';
 import { silentLogger, type Logger } from '../src/core/logger.js';
 import type { ProgressEvent } from '../src/core/progress.js';
 import { defaultSettings, type AnalysisSettings } from '../src/core/settings.js';
 import { resolveExporters } from '../src/export/registry.js';
+import { hasRules, type RoughCutRules } from '../src/export/rules.js';
 import { validateInput } from '../src/ingest/validate.js';
 import { redisOptions, type QueueConnection } from './connection.js';
 import { analysisKey, analyzeJobId, exportJobId, hashFileContent } from './job-id.js';
@@ -36,6 +40,20 @@ export const DEFAULT_JOB_OPTIONS: Readonly<JobsOptions> = {
   removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
 };
 
+/** Character recognition of a job, as analyzeFile takes it; the gallery path is absolute. */
+export type JobCharacters = NonNullable<AnalyzeOptions['characters']>;
+
+/**
+ * What identifies the models of a job beyond their paths, so that a changed model or gallery
+ * is analysed again instead of deduplicated against an earlier job.
+ */
+export interface ModelFingerprints {
+  /** sha256 of the model folder's labels.json (it records `trainedAt`, so every training differs). */
+  readonly labels?: string;
+  /** {@link galleryFingerprint} of the character gallery. */
+  readonly gallery?: string;
+}
+
 /** Payload of an analyze job: ids, paths and parameters only; results go to disk, never into Redis. */
 export interface AnalyzeJobData {
   /** Absolute path of the source. */
@@ -48,6 +66,16 @@ export interface AnalyzeJobData {
   readonly formats: readonly string[];
   /** The option bag given to the exporters (`reviewBelow`, `version`, `recordStart`, ...). */
   readonly exportOptions: Readonly<Record<string, unknown>>;
+  /** Absolute path of the scene classifier folder (`roughcut train --out`), when the job labels frames. */
+  readonly model?: string;
+  /** Character recognition (gallery path absolute, detector and threshold filled in), when asked for. */
+  readonly characters?: JobCharacters;
+  /** TensorFlow.js backend the job asks for; absent: the worker's choice (ROUGHCUT_TF_BACKEND, else the best that works). */
+  readonly backend?: BackendName;
+  /** Rough-cut rules for the EDL (applied by the analysis) and the exports (applied by the export job). */
+  readonly rules?: RoughCutRules;
+  /** What the models were when the job was queued; part of the key. */
+  readonly fingerprints?: ModelFingerprints;
   /** sha256 of the source's content when it was queued. */
   readonly contentHash: string;
   /** The analysis key both job ids derive from. */
@@ -88,6 +116,34 @@ export interface AnalysisRequest {
   readonly formats?: readonly string[];
   /** Option bag for the exporters. */
   readonly exportOptions?: Readonly<Record<string, unknown>>;
+  /** Scene classifier folder (resolved to an absolute path); checked for labels.json. */
+  readonly model?: string;
+  /** Character recognition: a gallery folder (resolved), detector (`fast`), distance threshold; `{}` clusters unknown faces only. */
+  readonly characters?: { readonly gallery?: string; readonly detector?: 'fast' | 'accurate'; readonly threshold?: number };
+  /** TensorFlow.js backend; `'auto'` or absent leaves it to the worker. */
+  readonly backend?: BackendName | 'auto';
+  /** Rough-cut rules (as parseRules returns them) for the EDL and the exports. */
+  readonly rules?: RoughCutRules;
+}
+
+/** Environment variable naming a worker's TensorFlow.js backend for jobs that leave it open (the GPU worker's compose service sets it). */
+export const WORKER_BACKEND_ENV = 'ROUGHCUT_TF_BACKEND';
+
+/**
+ * The backend a job runs its models on: the one the job asks for, else the worker's
+ * {@link WORKER_BACKEND_ENV}, else `'auto'` (the best that works here).
+ *
+ * @throws RoughcutError `BAD_ARGUMENT` when the environment names no backend.
+ */
+export function jobBackend(data: Pick<AnalyzeJobData, 'backend'>, env: NodeJS.ProcessEnv = process.env): NonNullable<AnalyzeOptions['backend']> {
+  if (data.backend) return data.backend;
+  const text = env[WORKER_BACKEND_ENV]?.trim();
+  if (!text) return 'auto';
+  try {
+    return parseBackendName(text);
+  } catch (cause) {
+    throw new RoughcutError('BAD_ARGUMENT', `${WORKER_BACKEND_ENV}="${text}" is not one of auto, ${BACKENDS.join(', ')}; fix the worker's environment.`, { cause });
+  }
 }
 
 /** Options of {@link enqueueAnalysis}. */
@@ -186,8 +242,15 @@ export async function enqueueAnalysis(target: QueueConnection | RoughcutQueues, 
     const formats = formatNames(request.formats ?? []);
     const settings: AnalysisSettings = { ...defaultSettings(), ...request.settings };
     const exportOptions = { ...request.exportOptions };
+    const models = await jobModels(request);
     const contentHash = options.contentHash ?? await hashContent(file, options.signal);
-    const key = analysisKey(contentHash, { settings, formats, exportOptions });
+    // Paths stay out of the key (a copied model or gallery gives the same result); what they hold is in.
+    const key = analysisKey(contentHash, {
+      settings, formats, exportOptions,
+      model: models.fingerprints?.labels, gallery: models.fingerprints?.gallery,
+      characters: models.characters ? { ...models.characters, gallery: undefined } : undefined,
+      backend: models.backend, rules: models.rules,
+    });
     const ids = { analyze: analyzeJobId(key), export: exportJobId(key) };
 
     const existing = await queues.analyze.getJob(ids.analyze);
@@ -206,7 +269,7 @@ export async function enqueueAnalysis(target: QueueConnection | RoughcutQueues, 
     }
 
     const outDir = path.resolve(request.outDir ?? path.join(DEFAULT_OUT_ROOT, path.parse(file).name.replace(/^\.+/, '') || 'video'));
-    const data: AnalyzeJobData = { path: file, outDir, settings, formats, exportOptions, contentHash, key };
+    const data: AnalyzeJobData = { path: file, outDir, settings, formats, exportOptions, ...models, contentHash, key };
     const jobOptions = { ...DEFAULT_JOB_OPTIONS, ...options.jobOptions };
     await queues.flow.add({
       name: 'export', queueName: EXPORT_QUEUE, data, opts: { ...jobOptions, jobId: ids.export },
@@ -219,6 +282,66 @@ export async function enqueueAnalysis(target: QueueConnection | RoughcutQueues, 
   } finally {
     if (queues !== target) await queues.close();
   }
+}
+
+/**
+ * The models of a request as a job carries them: paths absolute and checked, characters'
+ * defaults filled in, `'auto'` backend and empty rules dropped, fingerprints taken.
+ *
+ * @throws RoughcutError `BAD_MODEL` for a folder without labels.json, `BAD_ARGUMENT` for a bad
+ *   gallery, detector or threshold.
+ */
+async function jobModels(request: AnalysisRequest): Promise<Pick<AnalyzeJobData, 'model' | 'characters' | 'backend' | 'rules' | 'fingerprints'>> {
+  const model = request.model === undefined ? undefined : path.resolve(await checkModelFolder(request.model));
+  const characters = request.characters === undefined ? undefined
+    : await checkCharacters({ ...request.characters, ...(request.characters.gallery === undefined ? {} : { gallery: path.resolve(request.characters.gallery) }) });
+  const fingerprints: ModelFingerprints = {
+    ...(model ? { labels: await modelFingerprint(model) } : {}),
+    ...(characters?.gallery ? { gallery: await galleryFingerprint(characters.gallery) } : {}),
+  };
+  return {
+    ...(model ? { model } : {}),
+    ...(characters ? { characters } : {}),
+    ...(request.backend && request.backend !== 'auto' ? { backend: request.backend } : {}),
+    ...(request.rules && hasRules(request.rules) ? { rules: request.rules } : {}),
+    ...(Object.keys(fingerprints).length > 0 ? { fingerprints } : {}),
+  };
+}
+
+/**
+ * sha256 of a model folder's labels.json: training writes a new one every time (with its
+ * `trainedAt`), so a retrained model gets a new fingerprint. Reads one small file.
+ *
+ * @throws RoughcutError `BAD_MODEL` when labels.json cannot be read.
+ */
+export async function modelFingerprint(modelDir: string): Promise<string> {
+  const file = path.join(modelDir, 'labels.json');
+  try {
+    return createHash('sha256').update(await fs.readFile(file)).digest('hex');
+  } catch (cause) {
+    throw new RoughcutError('BAD_MODEL', `${modelDir}: labels.json cannot be read (${(cause as Error).message}); train the model again with "roughcut train".`, { file, cause });
+  }
+}
+
+/**
+ * A cheap fingerprint of a character gallery: sha256 over the sorted list of its photos
+ * (`<Name>/<file>`, hidden names skipped, as the gallery loader does) with each one's size and
+ * modification time, without reading them, so adding, replacing or removing a photo (or
+ * `roughcut characters name` enrolling one) changes it, and the descriptor cache does not.
+ */
+export async function galleryFingerprint(galleryDir: string): Promise<string> {
+  const lines: string[] = [];
+  const people = await fs.readdir(galleryDir, { withFileTypes: true }).catch(() => []);
+  for (const person of people) {
+    if (!person.isDirectory() || person.name.startsWith('.')) continue;
+    const folder = path.join(galleryDir, person.name);
+    for (const photo of await fs.readdir(folder, { withFileTypes: true }).catch(() => [])) {
+      if (!photo.isFile() || photo.name.startsWith('.')) continue;
+      const stat = await fs.stat(path.join(folder, photo.name)).catch(() => undefined);
+      if (stat) lines.push(`${person.name}/${photo.name}\t${stat.size}\t${stat.mtimeMs}`);
+    }
+  }
+  return createHash('sha256').update(lines.sort().join('\n')).digest('hex');
 }
 
 async function hashContent(file: string, signal?: AbortSignal): Promise<string> {

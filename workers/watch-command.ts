@@ -6,6 +6,8 @@ import { createLogger, silentLogger, type Logger, type LogLevel } from '../src/c
 import { envName, resolveSettings, SETTINGS, type AnalysisSettings } from '../src/core/settings.js';
 import { exportOptionsFromFlags, FORMAT_NAMES, parseFormats } from '../src/cli/export-command.js';
 import { EXIT, type CommandPlugin, type Io } from '../src/cli/main.js';
+import { addModelOptions, modelOptions, type ModelOptions } from '../src/cli/model-options.js';
+import { addRuleOptions, hasRules, parseRules, type RoughCutRules, type RuleFlags } from '../src/export/rules.js';
 import { createWatcher, DEFAULT_POLL_INTERVAL_MS, DEFAULT_WATCH_SETTLE_MS, type WatchEvent, type WatchSubmit } from '../src/ingest/watch.js';
 
 /** The options of `roughcut watch`, as parsed from its flags. */
@@ -24,6 +26,10 @@ export interface WatchCommandOptions {
   /** Export format names beside the EDL, report and analysis.json. */
   readonly formats: readonly string[];
   readonly reviewBelow?: string;
+  /** Scene classifier, characters and backend (checked by {@link watchModelOptions}); absent: none. */
+  readonly models?: ModelOptions;
+  /** Rough-cut rules for the EDL and exports; absent: one event per shot. */
+  readonly rules?: RoughCutRules;
 }
 
 /**
@@ -51,6 +57,7 @@ export function watchCommandOptions(dir: string, opts: Record<string, unknown>, 
   const logLevel = String(opts.logLevel ?? 'silent');
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) throw new RoughcutError('BAD_ARGUMENT', `--log-level must be debug, info, warn, error or silent, got "${logLevel}".`);
   const formats = typeof opts.format === 'string' ? parseFormats(opts.format).map((e) => e.name) : [];
+  const rules = parseRules(opts as RuleFlags);
   return {
     dir,
     ...(typeof opts.redis === 'string' ? { redisUrl: opts.redis } : {}),
@@ -63,7 +70,20 @@ export function watchCommandOptions(dir: string, opts: Record<string, unknown>, 
     settings: resolveSettings(given, env),
     formats,
     ...(typeof opts.reviewBelow === 'string' ? { reviewBelow: opts.reviewBelow } : {}),
+    ...(hasRules(rules) ? { rules } : {}),
   };
+}
+
+/**
+ * Reads watch's model flags (`--model`, `--characters`, `--face-detector`, `--face-threshold`,
+ * `--backend`) as `roughcut analyze` does, checking the folders once before watching starts.
+ * Undefined when neither a model nor a gallery is given.
+ *
+ * @throws RoughcutError `BAD_MODEL` / `BAD_ARGUMENT`, as {@link modelOptions}.
+ */
+export async function watchModelOptions(opts: Record<string, unknown>): Promise<ModelOptions | undefined> {
+  const models = await modelOptions(opts);
+  return models.model !== undefined || models.characters !== undefined ? models : undefined;
 }
 
 /**
@@ -81,6 +101,7 @@ export const openQueueSubmitter: QueueSubmitterOpener = async (redisUrl, options
       try {
         queued = await enqueueAnalysis(queues, {
           path: job.file, outDir: job.outDir, settings: options.settings, formats: options.formats, exportOptions,
+          ...options.models, ...(options.rules ? { rules: options.rules } : {}),
         }, { contentHash: job.hash, skipValidation: true, signal: job.signal });
       } catch (thrown) {
         if (thrown instanceof RoughcutError || job.signal.aborted) throw thrown;
@@ -144,6 +165,7 @@ export async function runWatch(options: WatchCommandOptions, io: Io, openQueue: 
       moveSources: options.moveSources, settings: options.settings, exports,
       exportOptions: exportOptionsFromFlags({ reviewBelow: options.reviewBelow, recordStart: options.settings.recordStart === 'auto' ? undefined : options.settings.recordStart }),
       onEvent, logger, signal: stopped.signal, ...(queue ? { submit: queue.submit, resubmitKnown: true } : {}),
+      analyzeOptions: { ...options.models, ...(options.rules ? { rules: options.rules } : {}) },
     });
     if (stop) void stop.then(onSignal);
     else {
@@ -178,9 +200,13 @@ export function watchCommandWith(openQueue: QueueSubmitterOpener = openQueueSubm
     for (const spec of Object.values(SETTINGS)) {
       command.addOption(new Option(`--${spec.flag} <value>`, `${spec.description} (default ${spec.defaultValue}; env ${envName(spec.flag)})`));
     }
+    addModelOptions(command);
+    addRuleOptions(command);
     command.action(async (dir: string, opts: Record<string, unknown>) => {
       try {
-        setExit(await runWatch(watchCommandOptions(path.normalize(dir), opts, process.env), io, openQueue));
+        const options = watchCommandOptions(path.normalize(dir), opts, process.env);
+        const models = await watchModelOptions(opts);
+        setExit(await runWatch({ ...options, ...(models ? { models } : {}) }, io, openQueue));
       } catch (thrown) {
         const error = asRoughcutError(thrown, dir);
         io.stderr.write(`roughcut watch: ${error.message}\n`);

@@ -3,7 +3,7 @@ import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import type { Stats } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { analyzeFile } from '../analyze.js';
+import { analyzeFile, type AnalyzeOptions } from '../analyze.js';
 import { asRoughcutError, RoughcutError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { ProgressCallback, ProgressEvent } from '../core/progress.js';
@@ -91,6 +91,12 @@ export interface WatchOptions {
   /** More formats for the in-process analysis to write. */
   readonly exports?: readonly Exporter[];
   readonly exportOptions?: object;
+  /**
+   * Scene classifier, characters, backend and rough-cut rules of the in-process analysis.
+   * The state file knows files by content only: a file done before a model changed is not
+   * analysed again (queue mode deduplicates by model too).
+   */
+  readonly analyzeOptions?: Pick<AnalyzeOptions, 'model' | 'characters' | 'backend' | 'rules'>;
   /** Receives every {@link WatchEvent}. */
   readonly onEvent?: (event: WatchEvent) => void;
   readonly logger?: Logger;
@@ -355,7 +361,7 @@ function inProcessSubmit(options: WatchOptions, logger: Logger): WatchSubmit {
   return async (job) => {
     const out = await analyzeFile(job.file, {
       outDir: job.outDir, settings: options.settings, exports: options.exports, exportOptions: options.exportOptions,
-      signal: job.signal, onProgress: job.onProgress, logger,
+      ...options.analyzeOptions, signal: job.signal, onProgress: job.onProgress, logger,
     });
     const a = out.analysis;
     return { outDir: out.outDir, summary: { shots: a.shots.length, transitions: a.transitions.length, frames: a.source.frameCount, framesPerSecond: a.timing.framesPerSecond } };

@@ -1,5 +1,7 @@
 // What the HTTP API needs from the queue: create, look up, cancel and follow analysis jobs.
+import type { ModelOptions } from '../../src/cli/model-options.js';
 import type { AnalysisSettings } from '../../src/core/settings.js';
+import type { RoughCutRules } from '../../src/export/rules.js';
 
 /** A validated request for one analysis: the real path of a file under a media root. */
 export interface AnalysisRequest {
@@ -8,6 +10,10 @@ export interface AnalysisRequest {
   readonly settings?: Partial<AnalysisSettings>;
   /** Export format names (registry names), beside the EDL, report and analysis.json. */
   readonly formats?: readonly string[];
+  /** Scene classifier folder, character recognition (gallery a real path under a media root) and backend, already checked. */
+  readonly models?: ModelOptions;
+  /** Rough-cut rules for the EDL and the exports, already parsed. */
+  readonly rules?: RoughCutRules;
 }
 
 /** A job as the API shows it. */

@@ -1,4 +1,4 @@
-// Path containment for the API: request paths must stay under a media root, artifact names under the job's output folder, symlinks included.
+// Path containment for the API: request paths (media, model folders, galleries) must stay under a media root, artifact names under the job's output folder, symlinks included.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ApiProblem } from './problem.js';
@@ -32,6 +32,25 @@ function checkText(text: unknown, field: string): string {
  * lexically (`..`, another absolute path) or through a symlink, and (404) one that does not exist.
  */
 export async function resolveMediaPath(requested: unknown, roots: readonly string[], field = 'path'): Promise<string> {
+  const { text, real } = await containedRealPath(requested, roots, field, 'not-found');
+  const stat = await fs.stat(real);
+  if (!stat.isFile()) throw new ApiProblem('bad-request', `${field} "${text}" is not a file.`, { field });
+  return real;
+}
+
+/**
+ * Resolves a requested folder (a model folder, a character gallery) to its real path under one
+ * of `roots`, as {@link resolveMediaPath} does for files; a folder that does not exist or is a
+ * file is a 400 naming `field`, since the request, not the route, is at fault.
+ */
+export async function resolveMediaFolder(requested: unknown, roots: readonly string[], field: string): Promise<string> {
+  const { text, real } = await containedRealPath(requested, roots, field, 'bad-request');
+  if (!(await fs.stat(real)).isDirectory()) throw new ApiProblem('bad-request', `${field} "${text}" is not a folder.`, { field });
+  return real;
+}
+
+/** The real path of `requested` when it and its real path stay under a root; `missing` is the problem for a path that does not exist. */
+async function containedRealPath(requested: unknown, roots: readonly string[], field: string, missing: 'not-found' | 'bad-request'): Promise<{ text: string; real: string }> {
   const text = checkText(requested, field);
   if (roots.length === 0) throw new ApiProblem('forbidden-path', 'The server has no media roots configured; start it with --media-root.', { field });
   const absolute = path.resolve(roots[0]!, text);
@@ -42,14 +61,12 @@ export async function resolveMediaPath(requested: unknown, roots: readonly strin
   try {
     real = await fs.realpath(absolute);
   } catch {
-    throw new ApiProblem('not-found', `${field} "${text}" does not exist under the media roots.`, { field });
+    throw new ApiProblem(missing, `${field} "${text}" does not exist under the media roots.`, { field });
   }
   if (!roots.some((r) => isInside(r, real))) {
     throw new ApiProblem('forbidden-path', `${field} "${text}" leads outside the media roots through a symbolic link.`, { field });
   }
-  const stat = await fs.stat(real);
-  if (!stat.isFile()) throw new ApiProblem('bad-request', `${field} "${text}" is not a file.`, { field });
-  return real;
+  return { text, real };
 }
 
 /**

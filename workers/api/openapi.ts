@@ -1,4 +1,6 @@
 // The OpenAPI 3 description of the HTTP API, written by hand beside the routes it describes (served at /openapi.json).
+import { NO_FACE, SHOT_SCALES } from '../../src/classify/faces/characters.js';
+import { BACKENDS } from '../../src/classify/tf-runtime.js';
 import { SETTINGS } from '../../src/core/settings.js';
 import { exporterGroups, exporters } from '../../src/export/registry.js';
 
@@ -16,6 +18,47 @@ function settingsSchema(): object {
     };
   }
   return { type: 'object', additionalProperties: false, properties };
+}
+
+/** The model fields of a job request: the same models `roughcut analyze --model --characters --backend` runs. */
+function modelSchemas(): Record<string, object> {
+  return {
+    model: { type: 'string', description: 'a scene classifier folder written by "roughcut train" (with labels.json), under a media root; labels frames, shots and segments. A retrained model (new labels.json) is analysed again rather than deduplicated.' },
+    characters: {
+      description: 'recognise characters by face: a gallery folder (DIR/<Name>/*.jpg) under a media root, or an object; {} clusters unknown faces only. A changed gallery (photos added, replaced or removed) is analysed again.',
+      oneOf: [
+        { type: 'string' },
+        {
+          type: 'object', additionalProperties: false,
+          properties: {
+            gallery: { type: 'string', description: 'gallery folder under a media root' },
+            detector: { type: 'string', enum: ['fast', 'accurate'], default: 'fast' },
+            threshold: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 2, description: 'face descriptor match distance (lower is stricter); default 0.5' },
+          },
+        },
+      ],
+    },
+    backend: { type: 'string', enum: ['auto', ...BACKENDS], default: 'auto', description: 'TensorFlow.js backend for the models; auto leaves it to the worker (its ROUGHCUT_TF_BACKEND, else the best that works there)' },
+  };
+}
+
+/** Rough-cut rules, as `roughcut analyze --include ... --handles ...` takes them; applied to the EDL and every export. */
+function rulesSchema(): object {
+  const list = (description: string): object => ({ description, oneOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string', description: 'comma-separated' }] });
+  return {
+    type: 'object', additionalProperties: false,
+    description: 'rough-cut rules for the EDL and the exports (as the CLI flags); absent: one event per shot in source order',
+    properties: {
+      include: list('keep only these: labels (anchor), character:NAME, technical:NAME, scene:NAME'),
+      exclude: list('leave these out wherever they fall (exclusion wins)'),
+      scale: { ...list('keep only shots of these scales'), examples: [[...SHOT_SCALES.map((s) => s.abbreviation), 'NF'], [NO_FACE]] },
+      minDurationSeconds: { type: 'number', minimum: 0, description: 'drop events shorter than this, after merging' },
+      mergeGapSeconds: { type: 'number', minimum: 0, description: 'join consecutive events of the same label at most this far apart' },
+      handlesFrames: { type: 'integer', minimum: 0, description: 'extend every event by this many frames at each side' },
+      handlesSeconds: { type: 'number', minimum: 0, description: 'handles in seconds (instead of handlesFrames)' },
+      order: { type: 'string', enum: ['source', 'label'], default: 'source' },
+    },
+  };
 }
 
 /** The OpenAPI 3.1 document for `version` of the API. */
@@ -52,6 +95,10 @@ export function openApiDocument(version: string): object {
                     file: { type: 'string', format: 'binary' },
                     settings: { type: 'string', description: 'JSON object, as in JobRequest.settings' },
                     formats: { type: 'string', description: 'comma-separated format names' },
+                    model: { type: 'string', description: 'as in JobRequest.model' },
+                    characters: { type: 'string', description: 'a gallery folder, or a JSON object as in JobRequest.characters' },
+                    backend: { type: 'string', description: 'as in JobRequest.backend' },
+                    rules: { type: 'string', description: 'JSON object, as in JobRequest.rules' },
                   },
                 },
               },
@@ -115,6 +162,8 @@ export function openApiDocument(version: string): object {
             path: { type: 'string', description: 'a file under a media root; relative paths start at the first root' },
             settings: settingsSchema(),
             formats: { oneOf: [{ type: 'array', items: { type: 'string', enum: [...exporters.map((e) => e.name), ...Object.keys(exporterGroups)] } }, { type: 'string' }] },
+            ...modelSchemas(),
+            rules: rulesSchema(),
           },
         },
         JobCreated: {

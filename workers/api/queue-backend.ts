@@ -31,6 +31,8 @@ export async function openQueueBackend(connection: QueueConnection, outRoot: str
         path: request.path, outDir: jobOutDir(outRoot, request.path),
         ...(request.settings ? { settings: request.settings } : {}),
         ...(request.formats ? { formats: request.formats } : {}),
+        ...request.models,
+        ...(request.rules ? { rules: request.rules } : {}),
       }, { skipValidation: false });
       return { jobId: result.jobId, deduplicated: result.deduplicated };
     },

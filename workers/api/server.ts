@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { silentLogger, type Logger } from '../../src/core/logger.js';
 import { presentedToken, tokenMatches } from './auth.js';
 import type { JobBackend, JobEvent, JobView } from './job-backend.js';
-import { parseRequestFormats, parseRequestSettings } from './job-request.js';
+import { parseRequestFormats, parseRequestModels, parseRequestRules, parseRequestSettings, type ModelFields } from './job-request.js';
 import { isInside, listArtifacts, resolveArtifact, resolveMediaPath } from './media-paths.js';
 import { openApiDocument } from './openapi.js';
 import { ApiProblem, PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
@@ -64,6 +64,19 @@ function jobLinks(id: string): Record<string, string> {
   return { self: base, events: `${base}/events`, artifacts: `${base}/artifacts/` };
 }
 
+/** The fields a job request takes (JSON body, or form fields beside an upload). */
+const JOB_FIELDS = ['path', 'settings', 'formats', 'model', 'characters', 'backend', 'rules'];
+
+/** A JSON form field (`settings`, `rules`, `characters` as an object), or undefined when absent. */
+function jsonField(text: string | undefined, field: string, what: string): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiProblem(field === 'settings' ? 'invalid-setting' : 'bad-request', `${field} must be ${what}.`, { field });
+  }
+}
+
 function sseFrame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
@@ -111,15 +124,17 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   app.post('/v1/jobs', async (request: FastifyRequest, reply) => {
     const body = request.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new ApiProblem('bad-request', 'The body must be a JSON object: {"path": "...", "settings"?: {...}, "formats"?: [...]}.');
+      throw new ApiProblem('bad-request', 'The body must be a JSON object: {"path": "...", "settings"?: {...}, "formats"?: [...], "model"?: "...", "characters"?: ..., "backend"?: "...", "rules"?: {...}}.');
     }
     const fields = body as Record<string, unknown>;
-    const unknown = Object.keys(fields).filter((k) => !['path', 'settings', 'formats'].includes(k));
-    if (unknown.length > 0) throw new ApiProblem('bad-request', `Unknown field ${unknown.map((k) => `"${k}"`).join(', ')}; a job takes path, settings and formats.`, { field: unknown[0]! });
+    const unknown = Object.keys(fields).filter((k) => !JOB_FIELDS.includes(k));
+    if (unknown.length > 0) throw new ApiProblem('bad-request', `Unknown field ${unknown.map((k) => `"${k}"`).join(', ')}; a job takes ${JOB_FIELDS.join(', ')}.`, { field: unknown[0]! });
     const settings = parseRequestSettings(fields.settings);
     const formats = parseRequestFormats(fields.formats);
+    const rules = parseRequestRules(fields.rules);
+    const models = await parseRequestModels(fields as ModelFields, mediaRoots);
     const real = await resolveMediaPath(fields.path, mediaRoots);
-    const created = await backend.create({ path: real, ...(settings ? { settings } : {}), ...(formats ? { formats } : {}) });
+    const created = await backend.create({ path: real, ...(settings ? { settings } : {}), ...(formats ? { formats } : {}), ...(models ? { models } : {}), ...(rules ? { rules } : {}) });
     logger.info('job queued', { jobId: created.jobId, path: real, deduplicated: created.deduplicated });
     return reply.code(202).header('location', jobLinks(created.jobId).self)
       .send({ id: created.jobId, deduplicated: created.deduplicated, path: real, links: jobLinks(created.jobId) });
@@ -152,18 +167,14 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
         stored = target;
       }
       if (stored === undefined) throw new ApiProblem('bad-request', 'The form has no "file" part.', { field: 'file' });
-      let settingsJson: unknown;
-      if (text.settings !== undefined) {
-        try {
-          settingsJson = JSON.parse(text.settings);
-        } catch {
-          throw new ApiProblem('invalid-setting', 'settings must be a JSON object.', { field: 'settings' });
-        }
-      }
-      const settings = parseRequestSettings(settingsJson);
+      const settings = parseRequestSettings(jsonField(text.settings, 'settings', 'a JSON object'));
       const formats = parseRequestFormats(text.formats);
+      const rules = parseRequestRules(jsonField(text.rules, 'rules', 'a JSON object of rough-cut rules'));
+      // characters is a gallery path, or a JSON object with gallery, detector and threshold.
+      const characters = text.characters?.trimStart().startsWith('{') ? jsonField(text.characters, 'characters', 'a gallery folder or a JSON object') : text.characters;
+      const models = await parseRequestModels({ model: text.model, characters, backend: text.backend }, mediaRoots);
       const real = await resolveMediaPath(stored, [uploadRoot, ...mediaRoots], 'file');
-      const created = await backend.create({ path: real, ...(settings ? { settings } : {}), ...(formats ? { formats } : {}) });
+      const created = await backend.create({ path: real, ...(settings ? { settings } : {}), ...(formats ? { formats } : {}), ...(models ? { models } : {}), ...(rules ? { rules } : {}) });
       logger.info('upload queued', { jobId: created.jobId, path: real });
       return await reply.code(202).header('location', jobLinks(created.jobId).self)
         .send({ id: created.jobId, deduplicated: created.deduplicated, path: real, links: jobLinks(created.jobId) });
