@@ -5,10 +5,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier } from '../src/classify/classifier.js';
 import { readModelFolder } from '../src/classify/model-store.js';
-import { loadTensorflow, type TfRuntime } from '../src/classify/tf-runtime.js';
+import { loadTensorflow, type Tf, type TfRuntime } from '../src/classify/tf-runtime.js';
 import { trainClassifier, type LabelledImage, type TrainReport } from '../src/classify/train.js';
 import { ensureWasmGradients, WASM_GRADIENT_NOTE } from '../src/classify/wasm-gradients.js';
 import type { RgbFrame } from '../src/frames/frame.js';
+import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { roughcutErrorOf } from './helpers/errors.js';
 
 const WIDTH = 160;
@@ -26,16 +27,22 @@ function generator(seed: number): () => number {
   };
 }
 
+/** Each class's base colour: the classes differ in colour and in texture, as scene classes do. */
+const PALETTE: Readonly<Record<(typeof CLASSES)[number], readonly number[]>> = {
+  checks: [200, 70, 50],
+  hstripes: [60, 180, 80],
+  vstripes: [60, 90, 200],
+};
+
 /**
- * A 160x90 frame of one class: two random colours in horizontal stripes, vertical stripes or
- * checks of a random period and phase, with pixel noise. Colour says nothing about the class;
- * only the pattern does.
+ * A 160x90 frame of one class: its colour (jittered) and a darker shade in checks, horizontal
+ * or vertical stripes of a random period and phase, with pixel noise.
  */
 function patternFrame(kind: (typeof CLASSES)[number], index: number, random: () => number): RgbFrame {
   const data = new Uint8Array(WIDTH * HEIGHT * 3);
-  const a = [0, 1, 2].map(() => 40 + random() * 180);
-  const b = a.map((v) => (v + 60 + random() * 60) % 256);
-  const period = 6 + Math.floor(random() * 10);
+  const a = PALETTE[kind].map((v) => v + (random() - 0.5) * 60);
+  const b = a.map((v) => v * (0.3 + random() * 0.3));
+  const period = 12 + Math.floor(random() * 12);
   const phase = Math.floor(random() * period);
   for (let yy = 0; yy < HEIGHT; yy++) {
     for (let xx = 0; xx < WIDTH; xx++) {
@@ -84,40 +91,73 @@ afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-describe('WASM Conv2DBackpropFilter kernel', () => {
-  it('matches the cpu backend\'s filter gradient for same/valid padding and strides', async () => {
-    expect(runtime.backend).toBe('wasm');
-    expect(ensureWasmGradients(runtime.tf)).toBe(WASM_GRADIENT_NOTE);
+describe('WASM training kernels', () => {
+  /** Runs `compute` on the cpu backend and on wasm (with roughcut's kernels) and returns both results. */
+  async function onBoth(compute: (tf: Tf) => Tensor[]): Promise<[Float32Array[], Float32Array[]]> {
     const { tf } = runtime;
-    const random = generator(7);
-    const cases = [
-      { x: [2, 9, 7, 3], filter: [3, 3, 3, 5], strides: 1, pad: 'same' },
-      { x: [2, 9, 7, 3], filter: [3, 2, 3, 4], strides: 2, pad: 'valid' },
-      { x: [1, 8, 8, 4], filter: [5, 5, 4, 2], strides: [2, 1], pad: 'same' },
-    ] as const;
+    const results: Float32Array[][] = [];
     try {
-      for (const c of cases) {
-        const xValues = Float32Array.from({ length: c.x.reduce((p, q) => p * q, 1) }, () => random() - 0.5);
-        const wValues = Float32Array.from({ length: c.filter.reduce((p, q) => p * q, 1) }, () => random() - 0.5);
-        const gradients: Float32Array[] = [];
-        for (const backend of ['cpu', 'wasm']) {
-          await tf.setBackend(backend);
-          const grad = tf.tidy(() => {
-            const x = tf.tensor4d(xValues, [...c.x]);
-            return tf.grad((w: import('@tensorflow/tfjs').Tensor4D) => tf.sum(tf.square(tf.conv2d(x, w, c.strides, c.pad))))(tf.tensor4d(wValues, [...c.filter]));
-          });
-          gradients.push(await grad.data() as Float32Array);
-          grad.dispose();
-        }
-        const [cpu, wasm] = gradients as [Float32Array, Float32Array];
-        expect(wasm.length).toBe(cpu.length);
-        const scale = Math.max(...cpu.map(Math.abs));
-        expect(scale).toBeGreaterThan(0.1);
-        for (let i = 0; i < cpu.length; i++) expect(Math.abs(wasm[i]! - cpu[i]!)).toBeLessThan(1e-4 * scale);
+      for (const backend of ['cpu', 'wasm']) {
+        await tf.setBackend(backend);
+        const tensors = tf.tidy(() => compute(tf));
+        results.push(await Promise.all(tensors.map(async (t) => await t.data() as Float32Array)));
+        tf.dispose(tensors);
       }
     } finally {
       await tf.setBackend('wasm');
     }
+    return results as [Float32Array[], Float32Array[]];
+  }
+
+  function expectClose(wasm: Float32Array, cpu: Float32Array): void {
+    expect(wasm.length).toBe(cpu.length);
+    const scale = Math.max(...cpu.map(Math.abs));
+    expect(scale).toBeGreaterThan(0.1);
+    for (let i = 0; i < cpu.length; i++) expect(Math.abs(wasm[i]! - cpu[i]!)).toBeLessThan(1e-4 * scale);
+  }
+
+  function values(shape: readonly number[], random: () => number): Float32Array {
+    return Float32Array.from({ length: shape.reduce((p, q) => p * q, 1) }, () => random() - 0.5);
+  }
+
+  it('supplies Conv2DBackpropFilter, and the filter and input gradients match the cpu backend', async () => {
+    expect(runtime.backend).toBe('wasm');
+    expect(runtime.tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeUndefined();
+    expect(ensureWasmGradients(runtime.tf)).toBe(WASM_GRADIENT_NOTE);
+    expect(ensureWasmGradients(runtime.tf)).toBe(WASM_GRADIENT_NOTE);
+    const random = generator(7);
+    const cases: { x: [number, number, number, number]; filter: [number, number, number, number]; strides: number | [number, number]; pad: 'same' | 'valid' }[] = [
+      { x: [2, 9, 7, 3], filter: [3, 3, 3, 5], strides: 1, pad: 'same' },
+      { x: [2, 9, 7, 3], filter: [3, 2, 3, 4], strides: 2, pad: 'valid' },
+      { x: [1, 8, 8, 4], filter: [5, 5, 4, 2], strides: [2, 1], pad: 'same' },
+      { x: [3, 6, 5, 2], filter: [1, 1, 2, 3], strides: 1, pad: 'valid' },
+    ];
+    for (const c of cases) {
+      const xValues = values(c.x, random);
+      const wValues = values(c.filter, random);
+      const [cpu, wasm] = await onBoth((tf) => tf.grads((x, w) => tf.sum(tf.square(tf.conv2d(x as Tensor4D, w as Tensor4D, c.strides, c.pad))))([tf.tensor4d(xValues, c.x), tf.tensor4d(wValues, c.filter)]));
+      expectClose(wasm[0]!, cpu[0]!);
+      expectClose(wasm[1]!, cpu[1]!);
+    }
+  });
+
+  it('transposed matrix products match the cpu backend', async () => {
+    ensureWasmGradients(runtime.tf);
+    const random = generator(8);
+    const a = values([2, 7, 300], random);
+    const b = values([2, 300, 5], random);
+    const [cpu, wasm] = await onBoth((tf) => {
+      const at = tf.tensor3d(a, [2, 7, 300]);
+      const bt = tf.tensor3d(b, [2, 300, 5]);
+      return [
+        tf.matMul(at, bt),
+        tf.matMul(tf.transpose(at, [0, 2, 1]), bt, true, false),
+        tf.matMul(at, tf.transpose(bt, [0, 2, 1]), false, true),
+        tf.matMul(tf.transpose(at, [0, 2, 1]), tf.transpose(bt, [0, 2, 1]), true, true),
+      ];
+    });
+    for (let i = 0; i < cpu.length; i++) expectClose(wasm[i]!, cpu[i]!);
+    for (let i = 1; i < wasm.length; i++) expectClose(wasm[i]!, wasm[0]!);
   });
 });
 

@@ -53,6 +53,12 @@ export interface TrainOptions {
   readonly embeddingInputSize?: number;
   /** Input size of the compact CNN (default {@link DEFAULT_CNN_INPUT_SIZE}). */
   readonly cnnInputSize?: number;
+  /**
+   * The compact CNN sees at most this many training images per epoch, a fresh seeded sample each
+   * epoch (default 512), so an epoch costs the same however large the set: ~12 ms an image on
+   * single-threaded WASM at 48x48.
+   */
+  readonly cnnImagesPerEpoch?: number;
   readonly onEpoch?: (p: EpochProgress) => void;
   /** Progress of the stages before the epochs: `'embed'` (backbone embeddings), `'prepare'` (CNN inputs). */
   readonly onStage?: (stage: string, done: number, total: number) => void;
@@ -96,12 +102,14 @@ export interface TrainReport {
   readonly seconds: number;
   /** Dataset settings, as the caller passed them. */
   readonly settings: Record<string, unknown>;
+  /** Architectures not trained, and why (auto skips the CNN when the backbone is already perfect on validation). */
+  readonly skipped?: { architecture: Architecture; reason: string }[];
   /** The training settings used (sizes, epochs, patience, batch, balancing, augmentation). */
   readonly training?: Record<string, unknown>;
 }
 
 const HEAD_DEFAULTS = { epochs: 60, patience: 10, learningRate: 1e-3 } as const;
-const CNN_DEFAULTS = { epochs: 25, patience: 5, learningRate: 1e-3 } as const;
+const CNN_DEFAULTS = { epochs: 25, patience: 5, learningRate: 3e-4, imagesPerEpoch: 512 } as const;
 
 /**
  * Trains a classifier on `train`, early-stopping on `validation`, and writes the model folder
@@ -109,13 +117,16 @@ const CNN_DEFAULTS = { epochs: 25, patience: 5, learningRate: 1e-3 } as const;
  *
  * - `backbone`: embeddings of every image are computed once with the frozen MobileNetV2, then a
  *   small head trains on the cached embeddings (seconds per epoch even for thousands of images).
- * - `cnn`: the compact CNN trains from scratch on the frames squashed to 64x64, with horizontal
- *   flips of a random half of each epoch's images. On WASM it needs the Conv2DBackpropFilter
+ * - `cnn`: the compact CNN trains from scratch on the frames squashed to 48x48, with horizontal
+ *   flips of a random half of each epoch's images (at most `cnnImagesPerEpoch` of them). On WASM it needs the Conv2DBackpropFilter
  *   kernel roughcut supplies (see wasm-gradients.ts); the report says so.
  *
  * Classes are balanced with class weights (`n / (classes × count)`, so every class weighs the
  * same in the loss however many images it has); sampling stays uniform so no image is dropped or
  * repeated. Validation loss and accuracy are unweighted.
+ *
+ * With `auto`, the CNN is not trained when the backbone head is already perfect on validation
+ * (it could only tie, and a tie keeps the backbone); the report lists it under `skipped`.
  *
  * @throws RoughcutError `BAD_DATA` when there are fewer than 2 classes, a class has no training
  *   image, or there is no validation image, naming the class and the fix.
@@ -132,6 +143,7 @@ export async function trainClassifier(train: readonly LabelledImage[], validatio
   const batchSize = options.batchSize ?? 32;
   const embeddingInputSize = options.embeddingInputSize ?? DEFAULT_EMBEDDING_INPUT_SIZE;
   const cnnInputSize = options.cnnInputSize ?? DEFAULT_CNN_INPUT_SIZE;
+  const cnnImagesPerEpoch = options.cnnImagesPerEpoch ?? CNN_DEFAULTS.imagesPerEpoch;
   const trainCount = countByClass(classes, train);
   const validationCount = countByClass(classes, validation);
   const classWeight = Object.fromEntries(classes.map((c, i) => [i, train.length / (classes.length * trainCount[c]!)]));
@@ -141,12 +153,19 @@ export async function trainClassifier(train: readonly LabelledImage[], validatio
 
   let gradientNote: string | undefined;
   const candidates: TrainCandidate[] = [];
+  const skipped: { architecture: Architecture; reason: string }[] = [];
   let best: { candidate: TrainCandidate; model: LayersModel; inputSize: number } | undefined;
   const yTrain = tf.oneHot(tf.tensor1d(yTrainIndex, 'int32'), classes.length) as Tensor2D;
   const yVal = tf.oneHot(tf.tensor1d(yValIndex, 'int32'), classes.length) as Tensor2D;
   try {
     for (const architecture of architectures) {
       options.signal?.throwIfAborted();
+      if (wanted === 'auto' && best && best.candidate.validationAccuracy >= 1) {
+        // The CNN could at best tie, and a tie keeps the backbone: training it would change nothing.
+        skipped.push({ architecture, reason: `${best.candidate.architecture} reached validation accuracy 1.0; a tie keeps it` });
+        logger.info('candidate skipped', { architecture, reason: skipped.at(-1)!.reason });
+        continue;
+      }
       const t0 = performance.now();
       let xTrain: Tensor | undefined;
       let xVal: Tensor | undefined;
@@ -170,7 +189,7 @@ export async function trainClassifier(train: readonly LabelledImage[], validatio
           fitted = await fitEarlyStopping(tf, model, trainPart, yTrain, valPart, yVal, {
             architecture, classWeight, batchSize, seed, learningRate: HEAD_DEFAULTS.learningRate,
             epochs: options.epochs ?? HEAD_DEFAULTS.epochs, patience: options.patience ?? HEAD_DEFAULTS.patience,
-            augment: false, onEpoch: options.onEpoch, signal: options.signal,
+            augment: false, imagesPerEpoch: Number.POSITIVE_INFINITY, onEpoch: options.onEpoch, signal: options.signal,
           });
         } else {
           if (runtime.backend === 'wasm') gradientNote = ensureWasmGradients(tf);
@@ -182,7 +201,7 @@ export async function trainClassifier(train: readonly LabelledImage[], validatio
           fitted = await fitEarlyStopping(tf, model, trainImages, yTrain, valImages, yVal, {
             architecture, classWeight, batchSize, seed, learningRate: CNN_DEFAULTS.learningRate,
             epochs: options.epochs ?? CNN_DEFAULTS.epochs, patience: options.patience ?? CNN_DEFAULTS.patience,
-            augment: true, onEpoch: options.onEpoch, signal: options.signal,
+            augment: true, imagesPerEpoch: cnnImagesPerEpoch, onEpoch: options.onEpoch, signal: options.signal,
           });
         }
         const candidate: TrainCandidate = {
@@ -220,11 +239,12 @@ export async function trainClassifier(train: readonly LabelledImage[], validatio
       validationCount,
       seconds: round((performance.now() - started) / 1000, 2),
       settings: { ...options.settings },
+      ...(skipped.length > 0 ? { skipped } : {}),
       training: {
         architecture: wanted, seed, batchSize, embeddingInputSize, cnnInputSize,
         backbone: BACKBONE_INFO, normalisation: NORMALISATION,
         head: { ...HEAD_DEFAULTS, ...pick(options) },
-        cnn: { ...CNN_DEFAULTS, ...pick(options), augmentation: 'horizontal flip of a random half of each epoch' },
+        cnn: { ...CNN_DEFAULTS, imagesPerEpoch: cnnImagesPerEpoch, ...pick(options), augmentation: 'horizontal flip of a random half of each epoch' },
         balancing: 'class weights n / (classes x count)',
         earlyStopping: 'validation loss; best weights restored',
         optimizer: 'adam',
@@ -310,6 +330,8 @@ interface FitOptions {
   readonly patience: number;
   /** Flip a random half of the (image) inputs left-right each epoch. */
   readonly augment: boolean;
+  /** Training images per epoch: the first this many of each epoch's shuffle. */
+  readonly imagesPerEpoch: number;
   readonly onEpoch?: ((p: EpochProgress) => void) | undefined;
   readonly signal?: AbortSignal | undefined;
 }
@@ -338,13 +360,13 @@ async function fitEarlyStopping(tf: Tf, model: LayersModel, xTrain: Tensor, yTra
   try {
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       options.signal?.throwIfAborted();
-      const order = shuffled(n, random);
-      const flips = options.augment ? Array.from({ length: n }, () => random() < 0.5) : undefined;
+      const order = shuffled(n, random).slice(0, Math.min(n, options.imagesPerEpoch));
+      const flips = options.augment ? order.map(() => random() < 0.5) : undefined;
       const [x, y] = tf.tidy(() => {
         const index = tf.tensor1d(order, 'int32');
         let xs = tf.gather(xTrain, index);
         if (flips) {
-          const mask = tf.tensor1d(order.map((_, i) => (flips[i] ? 1 : 0)), 'bool').reshape([n, 1, 1, 1]);
+          const mask = tf.tensor1d(order.map((_, i) => (flips[i] ? 1 : 0)), 'bool').reshape([order.length, 1, 1, 1]);
           xs = tf.where(tf.broadcastTo(mask, xs.shape), tf.reverse(xs, 2), xs);
         }
         return [xs, tf.gather(yTrain, index)];
