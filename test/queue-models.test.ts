@@ -264,4 +264,23 @@ describe('the HTTP API with models and rules', () => {
     }
     expect((await post({ path: 'programme.mp4', model: 'examples' })).json()).toMatchObject({ code: 'BAD_MODEL' });
   });
+
+  it('takes the same fields beside an upload (rules and characters as JSON), and keeps nothing of a refused one', async () => {
+    const video = await fs.readFile(programme, 'latin1');
+    const form = (fields: Record<string, string>) => {
+      const boundary = '----roughcut-models';
+      const parts = [...Object.entries(fields).map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`),
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="up.mp4"\r\nContent-Type: video/mp4\r\n\r\n${video}\r\n`];
+      return { payload: Buffer.from(`${parts.join('')}--${boundary}--\r\n`, 'latin1'), headers: { ...auth, 'content-type': `multipart/form-data; boundary=${boundary}` } };
+    };
+    const bad = await app.inject({ method: 'POST', url: '/v1/uploads', ...form({ model: 'examples' }) });
+    expect(bad.statusCode, bad.body).toBe(400);
+    expect(bad.json()).toMatchObject({ field: 'model', code: 'BAD_MODEL' });
+    expect(await fs.readdir(path.join(root, 'uploads')).catch(() => [])).toEqual([]);
+    const ok = await app.inject({ method: 'POST', url: '/v1/uploads', ...form({ model: 'model', characters: '{"detector":"accurate"}', rules: '{"exclude":["map"]}' }) });
+    expect(ok.statusCode, ok.body).toBe(202);
+    const job = await queues.analyze.getJob((ok.json() as { id: string }).id);
+    expect(job?.data).toMatchObject({ model, characters: { detector: 'accurate' }, rules: { exclude: ['map'] } });
+    expect(job?.data.characters?.gallery).toBeUndefined();
+  });
 });
