@@ -97,7 +97,7 @@ describe('loadDataset: a video with labels', () => {
     expect(data.description).toMatchObject({ kind: 'labelled-video', ranges: 3, startTimecode: '10:00:00:00' });
   });
 
-  it('reads an EDL whose events carry the label as a LABEL line, a clip name or a LABELS comment', async () => {
+  it('reads an EDL whose events carry the label as a clip name, a LABEL line or a LABELS comment as roughcut writes it', async () => {
     const edl = path.join(dir, 'labels.edl');
     await writeFile(edl, [
       'TITLE: labels', 'FCM: NON-DROP FRAME', '',
@@ -106,7 +106,7 @@ describe('loadDataset: a video with labels', () => {
       '002  AX       V     C        10:00:03:00 10:00:05:00 01:00:02:00 01:00:04:00',
       '* FROM CLIP NAME: labelled.mp4', '* LABEL: map', '',
       '003  AX       V     C        10:00:06:00 10:00:08:00 01:00:04:00 01:00:06:00',
-      '* COMMENT: LABELS bars 0.91, studio 0.40', '',
+      '* FROM CLIP NAME: labelled.mp4', '* COMMENT: KEYFRAME keyframes/000160.jpg; LABELS bars 0.91, studio 0.40', '',
     ].join('\n'));
     const data = await loadDataset(video, { labels: edl, sampleFps: 1 });
     expect(data.classes).toEqual(['bars', 'map', 'news']);

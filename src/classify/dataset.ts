@@ -211,9 +211,9 @@ function shotIndexAt(starts: readonly number[], frame: number): number {
  * `end` is exclusive, like an EDL's source out.
  *
  * EDL (CMX 3600): each event's source in/out give the range; its label is the first of: a
- * `* LABEL: name` line; a `* COMMENT:` line starting `LABEL name` or `LABELS name ...` (the form
- * roughcut writes; the first name); the `* FROM CLIP NAME:` without its file extension; the text
- * of a `* COMMENT:` line.
+ * `* LABEL: name` line; a `* COMMENT:` line with a `LABEL name` or `LABELS name 0.91, ...` part
+ * (the form roughcut's own EDLs write, parts separated by `;`; the first name counts); the
+ * `* FROM CLIP NAME:` without its file extension; the whole text of a `* COMMENT:` line.
  *
  * Timecodes: a video whose own start timecode is `10:00:00:00` is usually logged in that
  * timecode, so a timecode at or after the file's start timecode is taken as source timecode and
@@ -332,7 +332,7 @@ function parseEdlRanges(text: string, file: string, toFrame: ToFrame): LabelRang
     if (label) current.label ??= label[1]!.trim();
     else if (clip) current.clip ??= clip[1]!.trim().replace(/\.[A-Za-z0-9]{2,4}$/, '');
     else if (comment) {
-      const tagged = /^LABELS?\s*:?\s+([^\s,;]+)/i.exec(comment[1]!.trim());
+      const tagged = /(?:^|;\s*)LABELS?\s*:?\s+([^\s,;]+)/i.exec(comment[1]!.trim());
       if (tagged) current.labelComment ??= tagged[1]!;
       else if (comment[1]!.trim() !== '') current.comment ??= comment[1]!.trim();
     }
