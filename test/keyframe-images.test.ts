@@ -2,7 +2,7 @@
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeFrames } from '../src/frames/decode.js';
+import { decodeArguments, decodeFrames } from '../src/frames/decode.js';
 import { keyframeSize, renderKeyframeJpeg } from '../src/frames/keyframe-images.js';
 import { ffmpeg, tempDir } from './helpers/media.js';
 
@@ -59,6 +59,18 @@ describe('keyframe images', () => {
     }
     expect(dense).toBe(90);
     expect(sparse).toEqual(Array.from({ length: 13 }, (_, i) => i * 7));
+  });
+
+  it('asks ffmpeg for a hardware decoder when told, and falls back to software where there is none', async () => {
+    const outputs = [{ name: 'a', width: 32, height: 18 }];
+    expect(decodeArguments('x.mp4', outputs, true, 'fast_bilinear', 'cuda').join(' ')).toContain('-hwaccel cuda -i x.mp4');
+    expect(decodeArguments('x.mp4', outputs, true, 'fast_bilinear', 'none')).not.toContain('-hwaccel');
+    let frames = 0;
+    for await (const f of decodeFrames(clip, { outputs, hwaccel: 'auto' })) {
+      expect(f.index).toBe(frames);
+      frames += 1;
+    }
+    expect(frames).toBe(90);
   });
 
   it('keeps the display aspect and caps the width', () => {

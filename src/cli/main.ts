@@ -2,7 +2,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import path from 'node:path';
 import { analyzeFile } from '../analyze.js';
-import { BACKENDS } from '../classify/tf-runtime.js';
 import { addRuleOptions, hasRules, parseRules, type RuleFlags } from '../export/rules.js';
 import { asRoughcutError, RoughcutError } from '../core/errors.js';
 import { createLogger, silentLogger } from '../core/logger.js';
@@ -12,7 +11,7 @@ import type { MediaInfo } from '../core/types.js';
 import { probeMedia } from '../ingest/probe.js';
 import { validateInput } from '../ingest/validate.js';
 import { registerCharacterCommands } from './characters-command.js';
-import { modelOptions } from './model-options.js';
+import { addModelOptions, modelOptions } from './model-options.js';
 import { exportOptionsFromFlags, FORMAT_NAMES, parseFormats, registerExportCommand } from './export-command.js';
 import { createProgressReporter } from './progress-bar.js';
 import { registerTrainCommands } from './train-command.js';
@@ -75,12 +74,7 @@ function buildProgram(io: Io, setExit: (code: number) => void, plugins: readonly
   for (const spec of Object.values(SETTINGS)) {
     analyze.addOption(new Option(`--${spec.flag} <value>`, `${spec.description} (default ${spec.defaultValue}; env ${envName(spec.flag)})`));
   }
-  analyze
-    .option('--model <dir>', 'scene classifier folder written by "roughcut train": label frames, shots and segments')
-    .option('--characters <dir>', 'recognise characters by face from a gallery folder (DIR/<Name>/*.jpg); unknown faces are clustered')
-    .option('--face-detector <name>', 'face detector with --characters: fast or accurate (about 5x slower)', 'fast')
-    .option('--face-threshold <distance>', 'face match distance with --characters (lower is stricter)')
-    .option('--backend <name>', `TensorFlow.js backend for the models: auto, ${BACKENDS.join(', ')}`, 'auto');
+  addModelOptions(analyze);
   addRuleOptions(analyze);
   analyze.action(async (videos: string[], opts: Record<string, string | boolean | undefined>) => {
     const given: Record<string, string | undefined> = {};

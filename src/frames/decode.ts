@@ -31,6 +31,13 @@ export interface DecodeOptions {
   /** ffmpeg binary; default `ffmpeg` on PATH. */
   readonly ffmpegPath?: string;
   /**
+   * Hardware decoder for ffmpeg's `-hwaccel` (`cuda` for NVDEC on a GPU worker, `vaapi`, `auto`).
+   * Decoded frames come back to system memory for the same filter graph, and where the device
+   * cannot decode the stream ffmpeg falls back to software. Default: the
+   * `ROUGHCUT_FFMPEG_HWACCEL` environment variable of the worker, else none.
+   */
+  readonly hwaccel?: string;
+  /**
    * swscale flags for the downscale. Default `fast_bilinear`: a 1080p to 160-wide area filter
    * costs about a fifth of the decode itself, and on the accuracy bench (bench/accuracy.mts) the
    * detectors score the same with either.
@@ -51,7 +58,7 @@ const STDERR_TAIL_BYTES = 4000;
 const SHOWINFO = /\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:\s*(-?[\d.e+-]+).*?\biskey:(\d)/;
 
 /** Builds the ffmpeg arguments for one decode of `filePath` into the given outputs. */
-export function decodeArguments(filePath: string, outputs: readonly FrameOutput[], fastDecode: boolean, scaleFlags = 'fast_bilinear'): string[] {
+export function decodeArguments(filePath: string, outputs: readonly FrameOutput[], fastDecode: boolean, scaleFlags = 'fast_bilinear', hwaccel?: string): string[] {
   if (outputs.length === 0) throw new RangeError('decode needs at least one output size');
   if ((outputs[0]!.every ?? 1) !== 1) throw new RangeError('the first decode output must deliver every frame');
   for (const o of outputs) {
@@ -69,6 +76,7 @@ export function decodeArguments(filePath: string, outputs: readonly FrameOutput[
   });
   const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info'];
   if (fastDecode) args.push('-skip_loop_filter', 'all');
+  if (hwaccel && hwaccel !== 'none') args.push('-hwaccel', hwaccel);
   args.push('-i', filePath, '-filter_complex', split + chains.join(';'));
   outputs.forEach((_, i) => {
     // passthrough: every decoded frame exactly once, no duplication or dropping by rate logic.
@@ -84,7 +92,8 @@ export function decodeArguments(filePath: string, outputs: readonly FrameOutput[
  */
 export async function* decodeFrames(filePath: string, options: DecodeOptions): AsyncGenerator<DecodedFrame> {
   const { outputs, signal } = options;
-  const args = decodeArguments(safePath(filePath), outputs, options.fastDecode ?? true, options.scaleFlags);
+  const hwaccel = options.hwaccel ?? process.env.ROUGHCUT_FFMPEG_HWACCEL;
+  const args = decodeArguments(safePath(filePath), outputs, options.fastDecode ?? true, options.scaleFlags, hwaccel);
   const stdio: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe', ...outputs.slice(1).map(() => 'pipe' as const)];
   const child = spawn(options.ffmpegPath ?? 'ffmpeg', args, { stdio });
   let spawnError: Error | undefined;
