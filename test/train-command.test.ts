@@ -1,11 +1,11 @@
 // roughcut train and evaluate end to end on a tiny generated image folder: real sharp, real TF.js (the backend the ladder picks).
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from '../src/frames/image-codec.js';
 import { runCli } from './helpers/cli.js';
-import { tempDir } from './helpers/media.js';
+import { ffmpeg, tempDir } from './helpers/media.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -81,6 +81,23 @@ describe('roughcut train / evaluate', () => {
     expect(one.code).toBe(0);
     expect(one.stdout).toMatch(/\(\d of 3\)/);
   }, 120_000);
+
+  it('trains from a video with a CSV of labelled ranges, saying how one-shot classes were split', async () => {
+    const video = path.join(dir, 'three.mp4');
+    await ffmpeg(['-filter_complex',
+      'testsrc2=size=320x180:rate=25:duration=3[a];mandelbrot=size=320x180:rate=25:maxiter=64,trim=duration=3,setpts=PTS-STARTPTS[b];smptebars=size=320x180:rate=25:duration=3[c];[a][b][c]concat=n=3:v=1:a=0[v]',
+      '-map', '[v]', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p', video]);
+    const csv = path.join(dir, 'three.csv');
+    await writeFile(csv, 'start,end,label\n0,75,studio\n3s,6s,map\n00:00:06:00,00:00:09:00,bars\n');
+    const run = await runCli(['train', video, '--labels', csv, '--out', path.join(dir, 'video-model'), '--epochs', '2', '--architecture', 'backbone', '--sample-fps', '3', '--json']);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as { classes: string[]; train: number; validation: number };
+    expect(result.classes).toEqual(['bars', 'map', 'studio']);
+    // 9 frames a class at 3 fps; one shot each, so the last 2 of each validate.
+    expect([result.train, result.validation]).toEqual([21, 6]);
+    const notes = run.stderr.trim().split('\n').map((l) => JSON.parse(l) as { type: string; message: string });
+    expect(notes.filter((n) => n.type === 'note' && /split by time/.test(n.message))).toHaveLength(3);
+  }, 60_000);
 
   it('a data path that does not exist: exit 2 and one sentence naming it', async () => {
     const missing = path.join(dir, 'nowhere');
