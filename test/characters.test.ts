@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFaceAnalyzer, type FaceAnalyzer } from '../src/classify/faces/analyzer.js';
 import { shotScaleFor, summarizeCharacters, type CharacterSummary } from '../src/classify/faces/characters.js';
-import { loadFaceModels } from '../src/classify/faces/face-models.js';
+import { descriptorDistance, loadFaceModels } from '../src/classify/faces/face-models.js';
 import { GALLERY_CACHE, loadGallery } from '../src/classify/faces/gallery.js';
 import type { FrameFaces } from '../src/classify/faces/types.js';
 import { charactersBlock, writeUnknownFaces } from '../src/classify/faces/unknown-faces.js';
@@ -14,7 +14,8 @@ import { rational } from '../src/core/rational.js';
 import type { Shot } from '../src/core/types.js';
 import { decodeFrames } from '../src/frames/decode.js';
 import { runCli } from './helpers/cli.js';
-import { demoPhoto, faceVideo, galleryPhoto, type FaceShot } from './helpers/face-media.js';
+import sharp from 'sharp';
+import { demoPhoto, faceVideo, galleryPhoto, shotStill, type FaceShot } from './helpers/face-media.js';
 import { tempDir } from './helpers/media.js';
 
 let dir: string;
@@ -51,6 +52,28 @@ describe('face models', () => {
     const models = await loadFaceModels(runtime);
     expect(models.tf.engine()).toBe(runtime.tf.engine());
     expect(runtime.tf.getBackend()).toBe(runtime.backend === 'tensorflow-gpu' ? 'tensorflow' : runtime.backend);
+  }, 60_000);
+});
+
+describe('face analyzer', () => {
+  it('carries a descriptor over to the same face on the next sample, and not to another face', async () => {
+    const analyzer = await createFaceAnalyzer({ runtime });
+    const frameOf = async (shot: FaceShot, index: number) => {
+      const { data, info } = await sharp(await shotStill(shot, 640, 360)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      return { index, ptsSeconds: index / 25, width: info.width, height: info.height, data: new Uint8Array(data) };
+    };
+    const alice = await frameOf({ person: 'alice', faceHeight: 0.35 }, 0);
+    const first = await analyzer.analyzeFrame(alice);
+    // Half a second later the camera has pushed in a little: recomputing would give a slightly
+    // different descriptor, carrying it over gives the same one.
+    const again = await analyzer.analyzeFrame(await frameOf({ person: 'alice', faceHeight: 0.355 }, 12));
+    expect(first).toHaveLength(1);
+    expect(again[0]!.height).not.toBe(first[0]!.height);
+    expect(again[0]!.descriptor).toEqual(first[0]!.descriptor);
+    // Cleo at the same place after a cut: her own descriptor, far from Alice's.
+    const cleo = await analyzer.analyzeFrame(await frameOf({ person: 'cleo', faceHeight: 0.35 }, 24));
+    expect(cleo).toHaveLength(1);
+    expect(descriptorDistance(cleo[0]!.descriptor, first[0]!.descriptor)).toBeGreaterThan(0.5);
   }, 60_000);
 });
 

@@ -38,17 +38,34 @@ export interface FaceAnalyzer {
 }
 
 /**
- * Frame width for face analysis. Measured on bench/characters.mts: at 640 the fast detector
- * (input 320) still finds faces down to about 1/12 of the frame height, and a frame with one face
- * costs about 80 ms on the WASM backend (detector ~37 ms, landmarks ~15 ms, descriptor ~28 ms).
+ * Frame width for face analysis. At 640 the fast detector (TinyFaceDetector at input 416) finds
+ * faces down to about 1/6 of the frame height; at input 320 it missed faces under about 1/7 on
+ * the test clips. Cost on the WASM backend (bench/characters.mts --cost, 2-core machine, idle):
+ * detector ~62 ms a frame, landmarks + descriptor ~43 ms a face (less where a face is carried
+ * over from the previous sample, see REUSE_*).
  */
 export const FACE_FRAME_WIDTH = 640;
-/** Default sampling: one frame a second finds every face on screen for a second or more. */
-export const FACE_SAMPLE_FPS = 1;
+/**
+ * Default sampling: one frame every two seconds. A face on screen for two seconds or more is
+ * seen; at ~100 ms a frame this keeps a 5-minute programme near 15 s of model-thread time.
+ * Shorter shots may get no sample: `analyze` should also send each shot's keyframe.
+ */
+export const FACE_SAMPLE_FPS = 0.5;
 /** Side of the square face crop carried with each observation. */
 export const CROP_SIZE = 112;
 /** The crop spans this many face-box heights, so hair and chin show and a detector can find it again. */
 const CROP_MARGIN = 1.8;
+/**
+ * Descriptor reuse: a face whose box overlaps one on the previous sample this much (IoU) and
+ * whose 12x12 grey thumbnail differs by less than REUSE_MAX_DIFFERENCE (mean absolute, 0-255)
+ * is the same face in the same pose, so its descriptor is carried over instead of recomputed
+ * (landmarks and descriptor are ~40 ms a face on WASM). A new descriptor is computed at least
+ * every REUSE_MAX_AGE + 1 samples, and never across a gap of more than two samples.
+ */
+const REUSE_MIN_IOU = 0.6;
+const REUSE_MAX_DIFFERENCE = 10;
+const REUSE_MAX_AGE = 2;
+const SIGNATURE_SIDE = 12;
 /** Detections below this score are dropped. */
 const MIN_FACE_SCORE = 0.4;
 /** TinyFaceDetector input size: at 320 it missed faces under ~1/7 of the frame height on the test clips. */
@@ -66,6 +83,9 @@ export async function createFaceAnalyzer(options: CharacterAnalyzerOptions): Pro
   const gallery = options.gallery ? await loadGallery(options.gallery, models, logger) : EMPTY_GALLERY;
   const detector = options.detector ?? 'fast';
   logger.info('face analysis ready', { backend: options.runtime.backend, detector, people: gallery.people.length, photos: gallery.entries.length });
+  let lastGap = Number.POSITIVE_INFINITY;
+  let previous: { frame: number; faces: { box: Box; signature: Uint8Array; descriptor: Float32Array; age: number }[] } | undefined;
+  const gapFrames = (frame: RgbFrame): number => (previous ? Math.max(1, frame.index - previous.frame) : 0);
   return {
     frameWidth: FACE_FRAME_WIDTH,
     sampleFps: FACE_SAMPLE_FPS,
@@ -73,7 +93,25 @@ export async function createFaceAnalyzer(options: CharacterAnalyzerOptions): Pro
     threshold: options.threshold ?? DEFAULT_MATCH_THRESHOLD,
     gallery,
     async analyzeFrame(frame) {
-      const faces = await models.detect(frame, detector, { minScore: MIN_FACE_SCORE, inputSize: FAST_INPUT_SIZE });
+      const prior = previous && frame.index > previous.frame && frame.index - previous.frame <= 2 * lastGap ? previous : undefined;
+      const current: NonNullable<typeof previous>['faces'] = [];
+      const faces = await models.detect(frame, detector, {
+        minScore: MIN_FACE_SCORE,
+        inputSize: FAST_INPUT_SIZE,
+        known: (box) => {
+          if (!prior) return undefined;
+          const signature = faceSignature(frame, box);
+          const match = prior.faces.find((p) => p.age < REUSE_MAX_AGE && boxIou(p.box, box) >= REUSE_MIN_IOU && meanAbsoluteDifference(p.signature, signature) < REUSE_MAX_DIFFERENCE);
+          if (!match) return undefined;
+          current.push({ box, signature, descriptor: match.descriptor, age: match.age + 1 });
+          return match.descriptor;
+        },
+      });
+      for (const f of faces) {
+        if (!current.some((c) => c.descriptor === f.descriptor)) current.push({ box: f, signature: faceSignature(frame, f), descriptor: f.descriptor, age: 0 });
+      }
+      lastGap = gapFrames(frame) || lastGap;
+      previous = { frame: frame.index, faces: current };
       return faces
         .filter((f) => f.height >= MIN_FACE_PIXELS)
         .sort((a, b) => b.height - a.height)
@@ -109,4 +147,34 @@ export function cropFace(frame: Pick<RgbFrame, 'width' | 'height' | 'data'>, box
     }
   }
   return { width: CROP_SIZE, height: CROP_SIZE, data: out };
+}
+
+type Box = { x: number; y: number; width: number; height: number };
+
+/** A SIGNATURE_SIDE-square grey thumbnail of the box (nearest sample): cheap evidence of "same face, same pose". */
+function faceSignature(frame: Pick<RgbFrame, 'width' | 'height' | 'data'>, box: Box): Uint8Array {
+  const out = new Uint8Array(SIGNATURE_SIDE * SIGNATURE_SIDE);
+  for (let y = 0; y < SIGNATURE_SIDE; y += 1) {
+    const sy = Math.min(frame.height - 1, Math.max(0, Math.floor(box.y + ((y + 0.5) * box.height) / SIGNATURE_SIDE)));
+    for (let x = 0; x < SIGNATURE_SIDE; x += 1) {
+      const sx = Math.min(frame.width - 1, Math.max(0, Math.floor(box.x + ((x + 0.5) * box.width) / SIGNATURE_SIDE)));
+      const i = (sy * frame.width + sx) * 3;
+      out[y * SIGNATURE_SIDE + x] = (frame.data[i]! * 77 + frame.data[i + 1]! * 150 + frame.data[i + 2]! * 29) >> 8;
+    }
+  }
+  return out;
+}
+
+function meanAbsoluteDifference(a: Uint8Array, b: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i += 1) sum += Math.abs(a[i]! - b[i]!);
+  return sum / a.length;
+}
+
+function boxIou(a: Box, b: Box): number {
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  if (w <= 0 || h <= 0) return 0;
+  const inter = w * h;
+  return inter / (a.width * a.height + b.width * b.height - inter);
 }

@@ -18,6 +18,13 @@ export interface DetectedFace {
   readonly descriptor: Float32Array;
 }
 
+/** How `FaceModels.detect` looks. */
+export interface DetectOptions {
+  readonly minScore?: number;
+  readonly inputSize?: number;
+  readonly known?: (box: { x: number; y: number; width: number; height: number }) => Float32Array | undefined;
+}
+
 /** The face-api networks, loaded once per thread onto the runtime's backend. */
 export interface FaceModels {
   readonly tf: Tf;
@@ -25,9 +32,11 @@ export interface FaceModels {
   readonly modelId: string;
   /**
    * Faces in an RGB24 image with their descriptors. `inputSize` applies to the fast detector
-   * (multiple of 32: larger finds smaller faces and costs more).
+   * (multiple of 32: larger finds smaller faces and costs more). `known` may return a descriptor
+   * already computed for a box (the same face on the previous sample): landmarks and descriptor
+   * are then skipped for it, which is most of a face's cost.
    */
-  detect(image: { width: number; height: number; data: Uint8Array }, detector: FaceDetectorName, options?: { minScore?: number; inputSize?: number }): Promise<DetectedFace[]>;
+  detect(image: { width: number; height: number; data: Uint8Array }, detector: FaceDetectorName, options?: DetectOptions): Promise<DetectedFace[]>;
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- face-api's node-wasm build ships no ESM types we can bind to the shared tfjs. */
@@ -89,11 +98,19 @@ async function load(runtime: TfRuntime): Promise<FaceModels> {
         const detectorOptions = detector === 'accurate'
           ? new faceapi.SsdMobilenetv1Options({ minConfidence: options.minScore ?? 0.5, maxResults: 20 })
           : new faceapi.TinyFaceDetectorOptions({ inputSize: options.inputSize ?? 320, scoreThreshold: options.minScore ?? 0.5 });
-        const results: any[] = await faceapi.detectAllFaces(input, detectorOptions).withFaceLandmarks().withFaceDescriptors();
-        return results.map((r) => {
-          const box = r.detection.box;
-          return { x: box.x, y: box.y, width: box.width, height: box.height, score: r.detection.score, descriptor: r.descriptor as Float32Array };
+        const detections: any[] = await faceapi.detectAllFaces(input, detectorOptions);
+        const boxOf = (d: any): { x: number; y: number; width: number; height: number } => ({ x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height });
+        const reused = detections.map((d) => options.known?.(boxOf(d)));
+        const missing = detections.filter((_, i) => !reused[i]);
+        const described: any[] = missing.length === 0 ? [] : await new faceapi.DetectAllFaceLandmarksTask(
+          Promise.resolve(missing.map((d) => faceapi.extendWithFaceDetection({}, d))), input, false,
+        ).withFaceDescriptors();
+        const faces: DetectedFace[] = [];
+        detections.forEach((d, i) => {
+          const descriptor = reused[i] ?? (described.find((r) => r.detection === d)?.descriptor as Float32Array | undefined);
+          if (descriptor) faces.push({ ...boxOf(d), score: d.score, descriptor });
         });
+        return faces;
       } finally {
         input.dispose();
       }
