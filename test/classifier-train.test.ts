@@ -188,11 +188,12 @@ describe('trainClassifier and loadClassifier', () => {
     expect(heldOutAccuracy).toBeGreaterThanOrEqual(0.9);
     expect(report.chosen).toBe('backbone');
     expect(report.backend).toBe('wasm');
+    expect(report.gradientNote).toBe(WASM_GRADIENT_NOTE);
     expect(report.trainCount).toEqual({ checks: 24, hstripes: 24, vstripes: 24 });
     expect(report.validationCount).toEqual({ checks: 8, hstripes: 8, vstripes: 8 });
     expect(report.settings).toEqual({ source: 'synthetic patterns' });
     const labels = JSON.parse(await fs.readFile(path.join(dir, 'labels.json'), 'utf8')) as Record<string, unknown>;
-    expect(labels).toMatchObject({ version: 1, classes: [...CLASSES], architecture: 'backbone', inputSize: 112, backbone: { package: 'nsfwjs@4.4.0', model: 'mobilenet_v2', layer: 'out_relu' } });
+    expect(labels).toMatchObject({ version: 1, classes: [...CLASSES], architecture: 'backbone', inputSize: 160, backbone: { package: 'nsfwjs@4.4.0', model: 'mobilenet_v2', layer: 'out_relu' } });
     expect(JSON.parse(await fs.readFile(path.join(dir, 'training-report.json'), 'utf8'))).toEqual(report);
     const html = await fs.readFile(path.join(dir, 'training-report.html'), 'utf8');
     expect(html).toContain('<svg');
