@@ -2,9 +2,12 @@
 
 /**
  * Same-person limit on the euclidean distance between face-api descriptors. face-api suggests
- * 0.6; on broadcast-size faces (60-150 px at the 640-wide analysis frame) different people came
- * as close as 0.45 in face-api's own sample photos, so roughcut's default is stricter (calibration
- * in bench/characters.mts and its README note).
+ * 0.6. Measured: the same face re-framed (test clips from face-api's sample photos) 0.20-0.31;
+ * different people in those photos as close as 0.45 (small faces, similar looks); on
+ * ../shared/media (bench/characters.mts) unenrolled faces came no closer than 0.63 to an
+ * enrolled one, and Audrey Hepburn half-hidden behind a door was 0.58 (accurate detector) to
+ * 0.87 (fast) from her enrolled close-up. 0.5 keeps the 0.45 pairs apart at the cost of
+ * missing hard poses; `--face-threshold 0.6` trades the other way.
  */
 export const DEFAULT_MATCH_THRESHOLD = 0.5;
 
