@@ -28,9 +28,12 @@ const LINK_DISTANCE = 0.45;
 
 export interface SummarizeOptions {
   readonly fps: Rational;
+  /** The analyzer's gallery (names and descriptors). */
   readonly gallery: GallerySummary;
   /** Same-person descriptor distance; default DEFAULT_MATCH_THRESHOLD. */
   readonly threshold?: number;
+  /** Not needed (each observation carries its frame size); accepted for callers that have it. */
+  readonly frameHeight?: number;
 }
 
 /** Per-shot characters and scale, in the order of the `shots` given. */

@@ -7,7 +7,7 @@
  * ../shared/media (bench/characters.mts) unenrolled faces came no closer than 0.63 to an
  * enrolled one, and Audrey Hepburn half-hidden behind a door was 0.58 (accurate detector) to
  * 0.87 (fast) from her enrolled close-up. 0.5 keeps the 0.45 pairs apart at the cost of
- * missing hard poses; `--face-threshold 0.6` trades the other way.
+ * missing hard poses; a threshold of 0.6 (CharacterAnalyzerOptions.threshold) trades the other way.
  */
 export const DEFAULT_MATCH_THRESHOLD = 0.5;
 
