@@ -73,6 +73,22 @@ describe('keyframe images', () => {
     expect(frames).toBe(90);
   });
 
+  it('a slow consumer of a sparse output does not stall the decode, and leaving early ends ffmpeg', async () => {
+    // ffmpeg writes its outputs in its own order and blocks on a full pipe: without read-ahead
+    // this waited forever for frame 96's large frame while ffmpeg waited on the small pipe.
+    const long = path.join(dir, 'ten-seconds.mp4');
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=25:d=10', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', long]);
+    const seen: number[] = [];
+    for await (const f of decodeFrames(long, { outputs: [{ name: 'a', width: 64, height: 36 }, { name: 'big', width: 640, height: 360, every: 24 }] })) {
+      if (f.frames.big) {
+        seen.push(f.index);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+      if (f.index === 200) break;
+    }
+    expect(seen).toEqual([0, 24, 48, 72, 96, 120, 144, 168, 192]);
+  }, 30_000);
+
   it('keeps the display aspect and caps the width', () => {
     expect(keyframeSize(1920, 1080, 1280)).toEqual({ width: 1280, height: 720 });
     expect(keyframeSize(1048, 576, 1280)).toEqual({ width: 1048, height: 576 });

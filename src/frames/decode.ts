@@ -123,7 +123,11 @@ export async function* decodeFrames(filePath: string, options: DecodeOptions): A
   });
   stderr.on('end', () => { stderrEnded = true; ptsWaiter?.(); });
 
-  const readers = outputs.map((o, i) => new RecordReader(child.stdio[i === 0 ? 1 : i + 2] as Readable, o.width * o.height * 3));
+  // With a sparse output, ffmpeg may write tens of dense frames before the next sparse one (or
+  // the reverse): every pipe reads ahead far enough that neither side waits on the other.
+  const sparsest = Math.max(...outputs.map((o) => o.every ?? 1));
+  const readers = outputs.map((o, i) => new RecordReader(child.stdio[i === 0 ? 1 : i + 2] as Readable, o.width * o.height * 3,
+    { readAhead: sparsest === 1 ? 0 : (o.every ?? 1) > 1 ? 2 : 2 * sparsest + 8 }));
   const onAbort = (): void => { child.kill('SIGKILL'); };
   signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -166,6 +170,8 @@ export async function* decodeFrames(filePath: string, options: DecodeOptions): A
     signal?.removeEventListener('abort', onAbort);
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
+      // 'close' waits for every pipe to end; frames nobody will read would hold it open.
+      for (const pipe of child.stdio) pipe?.destroy();
       await exit;
     }
   }
