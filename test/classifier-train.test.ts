@@ -2,14 +2,15 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier } from '../src/classify/classifier.js';
-import { readModelFolder } from '../src/classify/model-store.js';
+import { createHead } from '../src/classify/compact-cnn.js';
+import { readModelFolder, writeModelFolder, type ModelLabels } from '../src/classify/model-store.js';
 import { loadTensorflow, type Tf, type TfRuntime } from '../src/classify/tf-runtime.js';
 import { trainClassifier, type LabelledImage, type TrainReport } from '../src/classify/train.js';
 import { ensureWasmGradients, WASM_GRADIENT_NOTE } from '../src/classify/wasm-gradients.js';
 import type { RgbFrame } from '../src/frames/frame.js';
-import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { roughcutErrorOf } from './helpers/errors.js';
 
 const WIDTH = 160;
@@ -219,6 +220,35 @@ describe('trainClassifier and loadClassifier', () => {
     expect(missing.code).toBe('BAD_DATA');
     expect(missing.message).toContain('"vstripes" has no training image');
     await expect(fs.stat(path.join(root, 'never'))).rejects.toThrow();
+  });
+
+  it('refuses to replace a folder that is not a model, before training', async () => {
+    const notModel = path.join(root, 'documents');
+    await fs.mkdir(notModel);
+    await fs.writeFile(path.join(notModel, 'letter.txt'), 'keep me');
+    const error = await roughcutErrorOf(trainClassifier(train, validation, { outDir: notModel, runtime }));
+    expect(error.code).toBe('BAD_ARGUMENT');
+    expect(error.message).toContain(notModel);
+    expect(await fs.readdir(notModel)).toEqual(['letter.txt']);
+  });
+
+  it('replaces an existing model folder whole', async () => {
+    const dir = path.join(root, 'replaced');
+    const labels = (classes: string[]): ModelLabels => ({ version: 1, classes, architecture: 'cnn', inputSize: 48, backbone: null, normalisation: 'rgb/255', trainedAt: '', validationAccuracy: 1 });
+    const first = createHead(runtime.tf, { classCount: 2, inputSize: 8 });
+    const second = createHead(runtime.tf, { classCount: 3, inputSize: 8 });
+    try {
+      await writeModelFolder(runtime.tf, dir, first, labels(['a', 'b']), { 'old-only.txt': 'x' });
+      await writeModelFolder(runtime.tf, dir, second, labels(['a', 'b', 'c']));
+      expect((await fs.readdir(dir)).sort()).toEqual(['labels.json', 'model.json', 'weights.bin']);
+      const loaded = await readModelFolder(runtime.tf, dir);
+      expect(loaded.labels.classes).toEqual(['a', 'b', 'c']);
+      loaded.model.dispose();
+      expect((await fs.readdir(root)).filter((name) => name.startsWith('.'))).toEqual([]);
+    } finally {
+      first.dispose();
+      second.dispose();
+    }
   });
 });
 

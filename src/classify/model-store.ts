@@ -102,6 +102,16 @@ export async function writeModelFolder(tf: Tf, outDir: string, model: LayersMode
   }
 }
 
+/**
+ * Checks that a model folder may be written at `outDir` (it is new, empty, or a model folder),
+ * so that training can refuse before spending minutes. {@link writeModelFolder} checks again.
+ *
+ * @throws RoughcutError `BAD_ARGUMENT` when `outDir` is a file or a folder that is not a model.
+ */
+export async function checkModelOutDir(outDir: string): Promise<void> {
+  await checkReplaceable(path.resolve(outDir));
+}
+
 async function checkReplaceable(target: string): Promise<void> {
   const stat = await fs.stat(target).catch(() => undefined);
   if (!stat) return;
