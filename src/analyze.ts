@@ -187,6 +187,12 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
     let faceSamples: FaceSample[] = [];
     if (models) {
       if (info?.classifier) models.classifyFrames(await keyframeFrames(keyframeDir, picks.filter((f) => !models!.hasSample(f)), size));
+      // A shot shorter than the face sampling interval still gets its faces, from its keyframe.
+      const faceOutput = models.outputs.find((o) => o.name === 'faces');
+      if (faceOutput) {
+        const unseen = spans.flatMap((span, i) => (models!.hasFaceSample(span.startFrame, span.endFrame) ? [] : [picks[i]!]));
+        models.analyzeFaces(await keyframeFrames(keyframeDir, unseen, faceOutput));
+      }
       ({ samples, faces: faceSamples } = await models.finish());
       await models.close();
       models = undefined;

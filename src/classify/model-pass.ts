@@ -36,6 +36,7 @@ export class ModelPass {
   private readonly samples: LabelSample[] = [];
   private readonly faceSamples: FaceSample[] = [];
   private readonly sampled = new Set<number>();
+  private readonly faceFrames: number[] = [];
   /** The first failure of the thread, thrown by the next push or by finish. */
   private failure: unknown;
   /** Every this many frames a frame goes to the classifier (0: no classifier). */
@@ -86,9 +87,7 @@ export class ModelPass {
       if (this.batch.length >= BATCH) this.sendBatch();
     }
     const face = decoded.frames.faces;
-    if (face) {
-      this.track(this.host.faces(face).then((faces) => { this.faceSamples.push({ frame: face.index, faces }); }));
-    }
+    if (face) this.sendFaces(face);
     if (this.failure) throw this.failure;
     if (this.host.inFlight > 0) await this.host.whenBelow();
   }
@@ -100,6 +99,17 @@ export class ModelPass {
       if (!this.sampled.has(frame.index)) this.batch.push(frame);
       if (this.batch.length >= BATCH) this.sendBatch();
     }
+  }
+
+  /** Looks for faces on more frames (keyframes of shots no face sample fell in), at `outputs`' face size. */
+  analyzeFaces(frames: readonly RgbFrame[]): void {
+    if (this.faceEvery === 0) return;
+    for (const frame of frames) this.sendFaces(frame);
+  }
+
+  /** Whether any frame in `[startFrame, endFrame)` went to the face analyzer. */
+  hasFaceSample(startFrame: number, endFrame: number): boolean {
+    return this.faceFrames.some((f) => f >= startFrame && f < endFrame);
   }
 
   /** Whether a frame has been (or is being) classified. */
@@ -130,6 +140,11 @@ export class ModelPass {
     this.track(this.host.classify(frames).then((scores) => {
       frames.forEach((f, i) => this.samples.push({ frame: f.index, scores: scores[i]! }));
     }));
+  }
+
+  private sendFaces(frame: RgbFrame): void {
+    this.faceFrames.push(frame.index);
+    this.track(this.host.faces(frame).then((faces) => { this.faceSamples.push({ frame: frame.index, faces }); }));
   }
 
   /** Keeps a request's promise; its failure is kept for the caller instead of going unhandled. */
