@@ -54,7 +54,7 @@ try {
   if (values.characters) rows.push(measure('characters', ['--characters', values.characters]));
   const analysis = JSON.parse(readFileSync(path.join(work, 'model', path.parse(file).name, 'analysis.json'), 'utf8')) as { classifier: { backend: string; samples: number } };
   console.log(`file              ${file} (${values.minutes} min 1920x1080 25p H.264)`);
-  console.log(`backend           ${analysis.classifier.backend}; ${analysis.classifier.samples} frames classified (default --classify-fps 1 plus shot keyframes)`);
+  console.log(`backend           ${analysis.classifier.backend}; ${analysis.classifier.samples} frames classified (default --classify-fps 0.5 plus shot keyframes)`);
   console.log(`without models    ${base.seconds.toFixed(2)} s  ${base.fps.toFixed(1)} fps`);
   for (const row of rows) {
     const target = row.name === 'characters' ? 0.6 : 0.8;

@@ -2,7 +2,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import { asRoughcutError, RoughcutError } from './core/errors.js';
 import { silentLogger, type Logger } from './core/logger.js';
 import type { ProgressCallback } from './core/progress.js';
@@ -23,6 +22,7 @@ import { renderReportHtml } from './export/report-html.js';
 import { writeExports } from './export/write-exports.js';
 import { analysisSize, decodeFrames } from './frames/decode.js';
 import type { RgbFrame } from './frames/frame.js';
+import sharp from './frames/image-codec.js';
 import { keyframeFileName, renderKeyframeJpeg } from './frames/keyframe-images.js';
 import { probeMedia } from './ingest/probe.js';
 import { validateInput } from './ingest/validate.js';
@@ -136,6 +136,8 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
         const jpeg = await renderKeyframeJpeg(filePath, frameTimes[frame] ?? framesToSeconds(frame, media.fps), frameSeconds, display,
           { maxWidth: settings.keyframeWidth, signal: options.signal, intra: shotKeyframes.isIntra(frame) });
         await fs.writeFile(path.join(keyframeDir, keyframeFileName(frame)), jpeg);
+        // Every shot keyframe is classified too, as soon as it exists (not after the decode).
+        if (models && models.classifyEvery > 0 && !models.hasSample(frame)) models.classifyFrames([await imageFrame(jpeg, frame, size)]);
         written += 1;
         options.onProgress?.({ file: filePath, stage: 'keyframes', done: written, total: expected });
       });
@@ -186,12 +188,14 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
     let samples: LabelSample[] = [];
     let faceSamples: FaceSample[] = [];
     if (models) {
-      if (info?.classifier) models.classifyFrames(await keyframeFrames(keyframeDir, picks.filter((f) => !models!.hasSample(f)), size));
+      if (info?.classifier) {
+        for (const pick of picks.filter((f) => !models!.hasSample(f))) models.classifyFrames([await imageFrame(path.join(keyframeDir, keyframeFileName(pick)), pick, size)]);
+      }
       // A shot shorter than the face sampling interval still gets its faces, from its keyframe.
       const faceOutput = models.outputs.find((o) => o.name === 'faces');
       if (faceOutput) {
         const unseen = spans.flatMap((span, i) => (models!.hasFaceSample(span.startFrame, span.endFrame) ? [] : [picks[i]!]));
-        models.analyzeFaces(await keyframeFrames(keyframeDir, unseen, faceOutput));
+        for (const pick of unseen) models.analyzeFaces([await imageFrame(path.join(keyframeDir, keyframeFileName(pick)), pick, faceOutput)]);
       }
       ({ samples, faces: faceSamples } = await models.finish());
       await models.close();
@@ -202,7 +206,10 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
       ? labelSegments(samples, { classes, frameCount, fps: media.fps, shots: spans, unknownBelow: settings.unknownBelow, minSegmentSeconds: settings.minSegmentSeconds })
       : [];
     const shotLabels = info?.classifier ? shotLabelScores(samples, spans, classes) : [];
-    const labelChanges = labelChangeKeyframes(sceneSegments, spans).filter((k) => !picks.includes(k.frame));
+    // A label that changes at a cut is shown by the new shot's own keyframe (the cut's first frame
+    // may be mid-transition); only a change inside a shot needs an image of its own.
+    const labelChanges = labelChangeKeyframes(sceneSegments, spans)
+      .map((k) => (k.frame === spans[k.shot]?.startFrame ? { ...k, frame: picks[k.shot]! } : k));
     for (const k of labelChanges) fetchKeyframe(k.frame);
     await images.drain();
 
@@ -292,14 +299,10 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
   }
 }
 
-/** Shot keyframe images read back at the analysis size, as the classifier's frames. */
-async function keyframeFrames(dir: string, frames: readonly number[], size: { width: number; height: number }): Promise<RgbFrame[]> {
-  const out: RgbFrame[] = [];
-  for (const frame of frames) {
-    const data = await sharp(path.join(dir, keyframeFileName(frame))).resize(size.width, size.height, { fit: 'fill' }).removeAlpha().raw().toBuffer();
-    out.push({ index: frame, ptsSeconds: 0, width: size.width, height: size.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
-  }
-  return out;
+/** A keyframe image (JPEG bytes or file) at a model's frame size, as a frame it can take. */
+async function imageFrame(image: Buffer | string, index: number, size: { width: number; height: number }): Promise<RgbFrame> {
+  const data = await sharp(image).resize(size.width, size.height, { fit: 'fill' }).removeAlpha().raw().toBuffer();
+  return { index, ptsSeconds: 0, width: size.width, height: size.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
 /** Moves a finished staging folder to `target`, replacing an earlier result only once the new one is whole. */
