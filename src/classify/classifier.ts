@@ -4,6 +4,7 @@ import { RoughcutError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { RgbFrame } from '../frames/frame.js';
 import { BACKBONE_INFO, loadBackbone, type Backbone } from './backbone.js';
+import { LOOK_FEATURE_COUNT, scaledLook, type LookScaling } from './look-features.js';
 import { readModelFolder, type Architecture } from './model-store.js';
 import { framesToTensor } from './preprocess.js';
 import type { TfRuntime } from './tf-runtime.js';
@@ -56,7 +57,7 @@ function createClassifier(
   runtime: TfRuntime,
   model: LayersModel,
   backbone: Backbone | undefined,
-  about: { classes: readonly string[]; architecture: Architecture; inputSize: number; modelDir: string; batchSize: number },
+  about: { classes: readonly string[]; architecture: Architecture; inputSize: number; modelDir: string; batchSize: number; look?: LookScaling },
 ): Classifier {
   const { tf } = runtime;
   const width = about.classes.length;
@@ -69,9 +70,12 @@ function createClassifier(
       const rows: Float32Array[] = [];
       for (let start = 0; start < frames.length; start += about.batchSize) {
         const batch = frames.slice(start, start + about.batchSize);
+        const look = backbone && about.look ? scaledLook(batch, about.look) : undefined;
         const probabilities = tf.tidy(() => {
           const input = framesToTensor(tf, batch, about.inputSize);
-          return model.predict(backbone ? backbone.embed(input) : input) as Tensor2D;
+          if (!backbone) return model.predict(input) as Tensor2D;
+          const embedded = backbone.embed(input);
+          return model.predict(look ? tf.concat([embedded, tf.tensor2d(look, [batch.length, LOOK_FEATURE_COUNT])], 1) : embedded) as Tensor2D;
         });
         const values = await probabilities.data() as Float32Array;
         probabilities.dispose();

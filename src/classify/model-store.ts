@@ -6,6 +6,7 @@ import type { LayersModel, io } from '@tensorflow/tfjs';
 import { RoughcutError } from '../core/errors.js';
 import type { BackboneInfo } from './backbone.js';
 import type { Tf } from './tf-runtime.js';
+import { LOOK_FEATURE_COUNT, type LookScaling } from './look-features.js';
 
 /** The two kinds of classifier: a head on frozen backbone embeddings, or the compact CNN. */
 export type Architecture = 'backbone' | 'cnn';
@@ -23,6 +24,8 @@ export interface ModelLabels {
   /** ISO 8601. */
   readonly trainedAt: string;
   readonly validationAccuracy: number;
+  /** Backbone models: how the look features beside the embedding are scaled (absent: embedding only). */
+  readonly look?: LookScaling;
 }
 
 /** File names inside a model folder. */
@@ -211,7 +214,18 @@ function parseLabels(value: unknown, bad: (what: string) => RoughcutError): Mode
     normalisation: typeof v.normalisation === 'string' ? v.normalisation : '',
     trainedAt: typeof v.trainedAt === 'string' ? v.trainedAt : '',
     validationAccuracy: typeof v.validationAccuracy === 'number' ? v.validationAccuracy : Number.NaN,
+    ...(v.look === undefined ? {} : { look: lookScaling(v.look, where, bad) }),
   };
+}
+
+/** The `look` block of labels.json: a mean and a spread per look feature, and a weight. */
+function lookScaling(value: unknown, where: string, bad: (what: string) => RoughcutError): LookScaling {
+  const v = value as Partial<LookScaling> | null;
+  const numbers = (a: unknown): a is number[] => Array.isArray(a) && a.length === LOOK_FEATURE_COUNT && a.every((x) => typeof x === 'number' && Number.isFinite(x));
+  if (!v || !numbers(v.mean) || !numbers(v.std) || typeof v.weight !== 'number') {
+    throw bad(`${where} has a "look" block without ${LOOK_FEATURE_COUNT} means, ${LOOK_FEATURE_COUNT} spreads and a weight`);
+  }
+  return { mean: v.mean, std: v.std, weight: v.weight };
 }
 
 function bytesPerValue(dtype: string): number {

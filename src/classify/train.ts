@@ -6,6 +6,7 @@ import { escapeXml } from '../export/markup.js';
 import type { RgbFrame } from '../frames/frame.js';
 import { BACKBONE_INFO, DEFAULT_EMBEDDING_INPUT_SIZE, embedFrames, loadBackbone } from './backbone.js';
 import { createCompactCnn, createHead, DEFAULT_CNN_INPUT_SIZE } from './compact-cnn.js';
+import { fitLookScaling, LOOK_FEATURE_COUNT, LOOK_WEIGHT, lookFeatures, scaledLook, type LookScaling } from './look-features.js';
 import { checkModelOutDir, MODEL_FILES, writeModelFolder, type Architecture, type ModelLabels } from './model-store.js';
 import { framesToTensor, NORMALISATION } from './preprocess.js';
 import type { Tf, TfRuntime } from './tf-runtime.js';
@@ -109,6 +110,33 @@ export interface TrainReport {
 }
 
 const HEAD_DEFAULTS = { epochs: 60, patience: 10, learningRate: 1e-3 } as const;
+/** The kept head trains on all labelled frames for at least this many epochs (fewer if `epochs` is lower). */
+const HEAD_REFIT_MIN_EPOCHS = 20;
+
+/** A fresh head trained on every labelled frame for `epochs` epochs, class-balanced. */
+async function refitOnAll(
+  tf: Tf,
+  shape: { classCount: number; width: number; seed: number; batchSize: number; signal?: AbortSignal },
+  x: Tensor2D, y: Tensor2D, epochs: number, classes: readonly string[], labels: readonly number[],
+): Promise<LayersModel> {
+  const counts = classes.map((_, c) => labels.filter((l) => l === c).length);
+  const classWeight = Object.fromEntries(counts.map((n, c) => [c, labels.length / (classes.length * Math.max(1, n))]));
+  const model = createHead(tf, { classCount: shape.classCount, inputSize: shape.width, seed: shape.seed });
+  try {
+    model.compile({ optimizer: tf.train.adam(HEAD_DEFAULTS.learningRate), loss: 'categoricalCrossentropy' });
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      shape.signal?.throwIfAborted();
+      await model.fit(x, y, { epochs: 1, batchSize: shape.batchSize, shuffle: true, classWeight, verbose: 0 });
+    }
+    return model;
+  } catch (error) {
+    model.dispose();
+    throw error;
+  } finally {
+    x.dispose();
+    y.dispose();
+  }
+}
 const CNN_DEFAULTS = { epochs: 25, patience: 5, learningRate: 3e-4, imagesPerEpoch: 512 } as const;
 
 /**
@@ -162,7 +190,7 @@ export async function trainClassifier(train: readonly LabelledImage[], validatio
   const gradientNote = runtime.backend === 'wasm' ? ensureWasmGradients(tf) : undefined;
   const candidates: TrainCandidate[] = [];
   const skipped: { architecture: Architecture; reason: string }[] = [];
-  let best: { candidate: TrainCandidate; model: LayersModel; inputSize: number } | undefined;
+  let best: { candidate: TrainCandidate; model: LayersModel; inputSize: number; look?: LookScaling } | undefined;
   const yTrain = tf.oneHot(tf.tensor1d(yTrainIndex, 'int32'), classes.length) as Tensor2D;
   const yVal = tf.oneHot(tf.tensor1d(yValIndex, 'int32'), classes.length) as Tensor2D;
   try {
@@ -178,6 +206,7 @@ export async function trainClassifier(train: readonly LabelledImage[], validatio
       let xTrain: Tensor | undefined;
       let xVal: Tensor | undefined;
       let model: LayersModel | undefined;
+      let look: LookScaling | undefined;
       try {
         let fitted: FitResult;
         if (architecture === 'backbone') {
@@ -188,17 +217,33 @@ export async function trainClassifier(train: readonly LabelledImage[], validatio
             signal: options.signal,
             onProgress: (done, total) => options.onStage?.('embed', done, total),
           });
-          const all = tf.tensor2d(embedded, [images.length, backbone.embeddingSize]);
+          // The head sees the embedding and the frame's look (colour, letterbox, texture), scaled by the training frames.
+          const scaling = fitLookScaling(train.map((item) => lookFeatures(item.image)));
+          look = scaling;
+          const width = backbone.embeddingSize + LOOK_FEATURE_COUNT;
+          const all = tf.tidy(() => tf.concat([
+            tf.tensor2d(embedded, [images.length, backbone.embeddingSize]),
+            tf.tensor2d(scaledLook(images, scaling), [images.length, LOOK_FEATURE_COUNT]),
+          ], 1));
           const [trainPart, valPart] = tf.split(all, [train.length, validation.length]) as [Tensor2D, Tensor2D];
           all.dispose();
           xTrain = trainPart;
           xVal = valPart;
-          model = createHead(tf, { classCount: classes.length, inputSize: backbone.embeddingSize, seed });
+          model = createHead(tf, { classCount: classes.length, inputSize: width, seed });
           fitted = await fitEarlyStopping(tf, model, trainPart, yTrain, valPart, yVal, {
             architecture, classWeight, batchSize, seed, learningRate: HEAD_DEFAULTS.learningRate,
             epochs: options.epochs ?? HEAD_DEFAULTS.epochs, patience: options.patience ?? HEAD_DEFAULTS.patience,
             augment: false, imagesPerEpoch: Number.POSITIVE_INFINITY, onEpoch: options.onEpoch, signal: options.signal,
           });
+          // The validation frames chose the epochs and report the accuracy; the head that is kept
+          // then learns from every labelled frame. Validation footage is often the least like the
+          // rest (a later part of each clip), so early stopping alone can end after an epoch or two:
+          // the refit runs at least HEAD_REFIT_MIN_EPOCHS. Measured on ../shared/media (first 60 %
+          // trains, last 40 % evaluates): 0.63 with the early-stopped head, 0.87-0.90 refitted.
+          model.dispose();
+          model = await refitOnAll(tf, { classCount: classes.length, width, seed, batchSize, signal: options.signal },
+            tf.concat([trainPart, valPart]) as Tensor2D, tf.concat([yTrain, yVal]) as Tensor2D,
+            Math.max(fitted.bestEpoch, Math.min(HEAD_REFIT_MIN_EPOCHS, options.epochs ?? HEAD_DEFAULTS.epochs)), classes, [...yTrainIndex, ...yValIndex]);
         } else {
           const trainImages = await prepareImages(tf, train, cnnInputSize, 0, train.length + validation.length, options);
           xTrain = trainImages;
@@ -224,7 +269,7 @@ export async function trainClassifier(train: readonly LabelledImage[], validatio
         // Strictly better replaces: the backbone goes first, so a tie keeps it.
         if (!best || candidate.validationAccuracy > best.candidate.validationAccuracy) {
           best?.model.dispose();
-          best = { candidate, model, inputSize: architecture === 'backbone' ? embeddingInputSize : cnnInputSize };
+          best = { candidate, model, inputSize: architecture === 'backbone' ? embeddingInputSize : cnnInputSize, ...(look ? { look } : {}) };
           model = undefined;
         }
       } finally {
@@ -253,7 +298,8 @@ export async function trainClassifier(train: readonly LabelledImage[], validatio
         head: { ...HEAD_DEFAULTS, ...pick(options) },
         cnn: { ...CNN_DEFAULTS, imagesPerEpoch: cnnImagesPerEpoch, ...pick(options), augmentation: 'horizontal flip of a random half of each epoch; every image a random crop of 80-100% per side, resized back' },
         balancing: 'class weights n / (classes x count)',
-        earlyStopping: 'validation loss; best weights restored',
+        earlyStopping: 'validation loss; best weights restored (the CNN keeps them; the head is then refitted on training and validation frames for max(best epoch, 20) epochs)',
+        look: `${LOOK_FEATURE_COUNT} look features (aspect, letterbox, colour, texture) beside the embedding, standardised, weight ${LOOK_WEIGHT}`,
         optimizer: 'adam',
       },
     };
@@ -266,6 +312,7 @@ export async function trainClassifier(train: readonly LabelledImage[], validatio
       normalisation: NORMALISATION,
       trainedAt: new Date().toISOString(),
       validationAccuracy: best.candidate.validationAccuracy,
+      ...(best.look ? { look: best.look } : {}),
     };
     await writeModelFolder(tf, options.outDir, best.model, labels, {
       [MODEL_FILES.report]: `${JSON.stringify(report, null, 2)}\n`,
