@@ -1,4 +1,4 @@
-// Look features: geometry, letterbox bars, colour and texture of a frame, and their scaling.
+// Look features (geometry, letterbox, colour, texture) and how training picks between architectures.
 import { describe, expect, it } from 'vitest';
 import { fitLookScaling, LOOK_FEATURE_COUNT, lookFeatures, scaledLook } from '../src/classify/look-features.js';
 import type { RgbFrame } from '../src/frames/frame.js';
@@ -39,5 +39,15 @@ describe('look features', () => {
     expect(redMean.reduce((a, b) => a + b, 0)).toBeCloseTo(0, 4);
     // A standardised spread of one, times the weight.
     expect(Math.sqrt(redMean.reduce((a, b) => a + b * b, 0) / 4)).toBeCloseTo(0.5, 3);
+  });
+});
+
+describe('choosing between architectures', () => {
+  it('a candidate replaces the kept model only when better by more than the validation noise', async () => {
+    const { beats } = await import('../src/classify/train.js');
+    expect(beats(0.709, 0.702, 151)).toBe(false); // the shared/media near tie: the backbone stays
+    expect(beats(0.9, 0.7, 151)).toBe(true);
+    expect(beats(1, 0.99, 40)).toBe(false); // the margin never drops below 0.02
+    expect(beats(1, 0.97, 1000)).toBe(true);
   });
 });
