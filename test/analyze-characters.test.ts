@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisResult } from '../src/core/types.js';
 import { runCli } from './helpers/cli.js';
-import { faceVideo, galleryPhoto, type FaceShot } from './helpers/face-media.js';
+import { faceVideo, galleryPhoto, INTERVIEW_SHOTS } from './helpers/face-media.js';
 import { tempDir } from './helpers/media.js';
 
 let dir: string;
@@ -14,14 +14,7 @@ let gallery: string;
 let clip: string;
 
 // Alice and Bea are enrolled; Cleo is not and appears twice, so she must become one Unknown.
-const SHOTS: FaceShot[] = [
-  { person: 'alice', faceHeight: 0.4 },
-  { person: 'cleo', faceHeight: 0.22 },
-  { person: null, faceHeight: 0 },
-  { person: 'alice', faceHeight: 0.16, centerX: 0.3 },
-  { person: 'cleo', faceHeight: 0.35, centerX: 0.6 },
-  { person: 'bea', faceHeight: 0.2 },
-];
+const SHOTS = INTERVIEW_SHOTS;
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir('roughcut-analyze-characters-'));

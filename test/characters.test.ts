@@ -15,7 +15,7 @@ import type { Shot } from '../src/core/types.js';
 import { decodeFrames } from '../src/frames/decode.js';
 import { runCli } from './helpers/cli.js';
 import sharp from 'sharp';
-import { demoPhoto, faceVideo, galleryPhoto, shotStill, type FaceShot } from './helpers/face-media.js';
+import { demoPhoto, faceVideo, galleryPhoto, INTERVIEW_SHOTS, shotStill, type FaceShot } from './helpers/face-media.js';
 import { tempDir } from './helpers/media.js';
 
 let dir: string;
@@ -26,14 +26,7 @@ let clip: string;
 let starts: number[];
 const SHOT_FRAMES = 50;
 // Alice and Bea are enrolled; Cleo is not and appears twice, so she must become one Unknown.
-const SHOTS: FaceShot[] = [
-  { person: 'alice', faceHeight: 0.4 },
-  { person: 'cleo', faceHeight: 0.22 },
-  { person: null, faceHeight: 0 },
-  { person: 'alice', faceHeight: 0.16, centerX: 0.3 },
-  { person: 'cleo', faceHeight: 0.35, centerX: 0.6 },
-  { person: 'bea', faceHeight: 0.2 },
-];
+const SHOTS = INTERVIEW_SHOTS;
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir('roughcut-characters-'));

@@ -4,6 +4,7 @@ import { RoughcutError } from '../src/core/errors.js';
 import { rational, secondsToFrames, type Rational } from '../src/core/rational.js';
 import type { Segment } from '../src/core/types.js';
 import { labelChangeKeyframes, labelSegments, shotLabelScores, type LabelSample, type LabelSegmentOptions } from '../src/keyframes/label-segments.js';
+import { mulberry32 } from '../src/core/random.js';
 
 const CLASSES = ['anchor', 'weather', 'field'] as const;
 const FPS = rational(25);
@@ -225,14 +226,3 @@ describe('labelChangeKeyframes', () => {
   });
 });
 
-/** A small seeded PRNG, so the random trials are the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

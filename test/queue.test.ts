@@ -116,7 +116,8 @@ describe('queue against a real Redis', () => {
   });
 
   it('aborts a running job whose data is marked cancelRequested (as the HTTP API does), writing nothing', async () => {
-    const clip = await renderGraph(path.join(dir, 'cancel.mp4'), "testsrc2=size=160x90:rate=25:duration=8,hue=h='77*floor(t)'[v]");
+    // Long enough that the worker's cancel check (every 2 s) comes while it runs, on any machine.
+    const clip = await renderGraph(path.join(dir, 'cancel.mp4'), "testsrc2=size=640x360:rate=25:duration=40,hue=h='77*floor(t)'[v]");
     const job = await enqueueAnalysis(queues, { path: clip, outDir: path.join(dir, 'out', 'cancel') });
     await worker.waitFor((e) => e.event === 'active' && e.jobId === job.jobId);
     const running = await queues.analyze.getJob(job.jobId);

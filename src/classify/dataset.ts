@@ -15,6 +15,7 @@ import { validateInput } from '../ingest/validate.js';
 import { createBoundaryDetector } from '../keyframes/boundaries.js';
 import { buildShots } from '../keyframes/shots.js';
 import type { LabelledImage } from './train.js';
+import { mulberry32 } from '../core/random.js';
 
 /** Image files a class folder may hold. */
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.png', '.webp']);
@@ -543,14 +544,3 @@ export function splitDataset(items: readonly LabelledImage[], options: SplitOpti
   return { train: items.filter((i) => !validation.has(i)), validation: items.filter((i) => validation.has(i)), notes };
 }
 
-/** A small seeded PRNG (mulberry32): uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -11,6 +11,7 @@ import { checkModelOutDir, MODEL_FILES, writeModelFolder, type Architecture, typ
 import { framesToTensor, NORMALISATION } from './preprocess.js';
 import type { Tf, TfRuntime } from './tf-runtime.js';
 import { ensureWasmGradients } from './wasm-gradients.js';
+import { mulberry32 } from '../core/random.js';
 
 export type { Architecture } from './model-store.js';
 
@@ -486,17 +487,6 @@ async function evaluate(model: LayersModel, x: Tensor, y: Tensor, batchSize: num
   }
 }
 
-/** A small seeded generator, so shuffles and flips repeat for one seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random crop of 80-100% of each side, anywhere in the frame, as [y1, x1, y2, x2] in [0, 1]. */
 function cropBox(random: () => number): [number, number, number, number] {

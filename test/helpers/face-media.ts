@@ -81,6 +81,16 @@ export async function shotStill(shot: FaceShot, width: number, height: number): 
   return canvas.composite([{ input: piece, left, top }]).png().toBuffer();
 }
 
+/** An interview of six 2-second shots: Alice, Cleo, an empty set, Alice wide, Cleo close, Bea. */
+export const INTERVIEW_SHOTS: readonly FaceShot[] = [
+  { person: 'alice', faceHeight: 0.4 },
+  { person: 'cleo', faceHeight: 0.22 },
+  { person: null, faceHeight: 0 },
+  { person: 'alice', faceHeight: 0.16, centerX: 0.3 },
+  { person: 'cleo', faceHeight: 0.35, centerX: 0.6 },
+  { person: 'bea', faceHeight: 0.2 },
+];
+
 /**
  * An H.264 video of the shots, `secondsPerShot` each at `fps`, hard cuts between them. Each still
  * drifts slowly (a 4% push-in over the shot), so consecutive frames differ like real footage.

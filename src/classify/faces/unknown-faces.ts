@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { RoughcutError } from '../../core/errors.js';
-import type { CharacterAppearance, Segment } from '../../core/types.js';
+import type { AnalysisResult, CharacterAppearance, Segment } from '../../core/types.js';
 import sharp from '../../frames/image-codec.js';
 import { segmentsFor } from './characters.js';
 import { cacheGalleryDescriptor } from './gallery.js';
@@ -28,17 +28,8 @@ export interface UnknownFaceRecord {
   readonly namedAs?: string;
 }
 
-/** The `characters` block for analysis.json (the lead's integration puts it at the top level). */
-export interface CharactersBlock {
-  /** The gallery folder used, or null. */
-  readonly gallery: string | null;
-  readonly people: readonly { readonly name: string; readonly photos: number }[];
-  readonly detector: string;
-  readonly threshold: number;
-  /** faces/unknowns.json: the unknowns' descriptors, for `roughcut characters name`. */
-  readonly unknownsFile: string;
-  readonly unknowns: readonly { readonly name: string; readonly image: string; readonly shots: readonly number[] }[];
-}
+/** The `characters` block of analysis.json (src/core/types.ts), which `characters name` reads. */
+export type CharactersBlock = NonNullable<AnalysisResult['characters']>;
 
 /**
  * Writes each unknown's representative crop as `faces/unknown-<n>.jpg` and all their
