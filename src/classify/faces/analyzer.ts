@@ -6,7 +6,7 @@ import type { TfRuntime } from '../tf-runtime.js';
 import { loadFaceModels, type FaceDetectorName } from './face-models.js';
 import { EMPTY_GALLERY, loadGallery } from './gallery.js';
 
-import { DEFAULT_MATCH_THRESHOLD, type FaceCrop, type FaceObservation, type GallerySummary } from './types.js';
+import { boxIou, DEFAULT_MATCH_THRESHOLD, type FaceBox, type FaceCrop, type FaceObservation, type GallerySummary } from './types.js';
 
 export type { FaceCrop, FaceObservation, GallerySummary } from './types.js';
 
@@ -149,7 +149,7 @@ export function cropFace(frame: Pick<RgbFrame, 'width' | 'height' | 'data'>, box
   return { width: CROP_SIZE, height: CROP_SIZE, data: out };
 }
 
-type Box = { x: number; y: number; width: number; height: number };
+type Box = FaceBox;
 
 /** A SIGNATURE_SIDE-square grey thumbnail of the box (nearest sample): cheap evidence of "same face, same pose". */
 function faceSignature(frame: Pick<RgbFrame, 'width' | 'height' | 'data'>, box: Box): Uint8Array {
@@ -171,10 +171,3 @@ function meanAbsoluteDifference(a: Uint8Array, b: Uint8Array): number {
   return sum / a.length;
 }
 
-function boxIou(a: Box, b: Box): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / (a.width * a.height + b.width * b.height - inter);
-}

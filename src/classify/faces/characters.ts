@@ -2,7 +2,7 @@
 import { framesToSeconds, type Rational } from '../../core/rational.js';
 import type { CharacterAppearance, Segment, Shot } from '../../core/types.js';
 import { descriptorDistance, meanDescriptor } from './face-models.js';
-import { DEFAULT_MATCH_THRESHOLD, type FaceObservation, type FrameFaces, type GallerySummary, type UnknownFace } from './types.js';
+import { boxIou, DEFAULT_MATCH_THRESHOLD, type FaceObservation, type FrameFaces, type GallerySummary, type UnknownFace } from './types.js';
 
 /**
  * Editorial shot scale from the largest face's height as a fraction of the frame height (face
@@ -129,7 +129,7 @@ function buildTracks(samples: readonly FrameFaces[], shot: number): Track[] {
       let bestKey = -Infinity;
       for (const track of free) {
         const last = track.faces[track.faces.length - 1]!;
-        const overlap = iou(last, face);
+        const overlap = boxIou(last, face);
         const distance = descriptorDistance(last.descriptor, face.descriptor);
         const linked = (overlap >= LINK_IOU && distance < LINK_IOU_MAX_DISTANCE) || distance < LINK_DISTANCE;
         const key = overlap - distance;
@@ -225,13 +225,6 @@ function scaleOf(samples: readonly FrameFaces[]): string | null {
   return shotScaleFor(ratios[Math.floor(ratios.length / 2)]!);
 }
 
-function iou(a: FaceObservation, b: FaceObservation): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / (a.width * a.height + b.width * b.height - inter);
-}
 
 /**
  * Segments over whole shots: one `character` segment per run of adjacent shots a character is

@@ -78,3 +78,20 @@ export interface UnknownFace {
   /** The cluster's largest, most confident face. */
   readonly crop: FaceCrop;
 }
+
+/** A box in pixels of the frame it was found on. */
+export interface FaceBox {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Intersection over union of two boxes (0 when they do not overlap). */
+export function boxIou(a: FaceBox, b: FaceBox): number {
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  if (w <= 0 || h <= 0) return 0;
+  const inter = w * h;
+  return inter / (a.width * a.height + b.width * b.height - inter);
+}
