@@ -11,6 +11,7 @@ import type { AnalysisResult, ClassifierInfo, Keyframe, MediaInfo, Segment, Shot
 import { detectSilenceSeconds, silenceSegments, type SilenceRange } from './classify/audio-cues.js';
 import { summarizeCharacters } from './classify/faces/characters.js';
 import { charactersBlock, writeUnknownFaces } from './classify/faces/unknown-faces.js';
+import type { CharacterOptions } from './classify/model-host.js';
 import { ModelPass, type FaceSample } from './classify/model-pass.js';
 import { TechnicalCueDetector } from './classify/technical-cues.js';
 import type { BackendName } from './classify/tf-runtime.js';
@@ -49,7 +50,7 @@ export interface AnalyzeOptions {
   /** A scene classifier folder written by `roughcut train`: label frames, shots and segments. */
   readonly model?: string;
   /** Recognise characters by face: a gallery folder (`DIR/<Name>/*.jpg`), or `{}` to find and cluster unknown faces only. */
-  readonly characters?: { readonly gallery?: string; readonly detector?: 'fast' | 'accurate'; readonly threshold?: number };
+  readonly characters?: CharacterOptions;
   /** TensorFlow.js backend for the models; default the best that works. */
   readonly backend?: BackendName | 'auto';
   /** Rough-cut rules for the EDL and the other exports; default one event per shot. */
@@ -183,14 +184,12 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
     images.setConcurrency(KEYFRAME_CONCURRENCY);
     await images.drain();
 
-    // The models' answers: every shot keyframe is classified too, from its image.
+    // The models' answers. Every shot keyframe has been classified already, as its image was
+    // written (fetchKeyframe).
     const info = models ? await models.loaded() : undefined;
     let samples: LabelSample[] = [];
     let faceSamples: FaceSample[] = [];
     if (models) {
-      if (info?.classifier) {
-        for (const pick of picks.filter((f) => !models!.hasSample(f))) models.classifyFrames([await imageFrame(path.join(keyframeDir, keyframeFileName(pick)), pick, size)]);
-      }
       // A shot shorter than the face sampling interval still gets its faces, from its keyframe.
       const faceOutput = models.outputs.find((o) => o.name === 'faces');
       if (faceOutput) {

@@ -119,7 +119,7 @@ export interface AnalysisRequest {
   /** Scene classifier folder (resolved to an absolute path); checked for labels.json. */
   readonly model?: string;
   /** Character recognition: a gallery folder (resolved), detector (`fast`), distance threshold; `{}` clusters unknown faces only. */
-  readonly characters?: { readonly gallery?: string; readonly detector?: 'fast' | 'accurate'; readonly threshold?: number };
+  readonly characters?: JobCharacters;
   /** TensorFlow.js backend; `'auto'` or absent leaves it to the worker. */
   readonly backend?: BackendName | 'auto';
   /** Rough-cut rules (as parseRules returns them) for the EDL and the exports. */

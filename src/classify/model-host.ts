@@ -10,12 +10,15 @@ import type { RgbFrame } from '../frames/frame.js';
 import type { BackendName } from './tf-runtime.js';
 import type { FaceObservation, GallerySummary } from './faces/types.js';
 
+/** Face recognition options: a gallery folder (none: find and cluster unknown faces only), detector, match distance. */
+export type CharacterOptions = { readonly gallery?: string; readonly detector?: 'fast' | 'accurate'; readonly threshold?: number };
+
 /** What the thread loads. */
 export interface ModelHostOptions {
   /** A model folder written by `roughcut train`; omit for no scene classifier. */
   readonly model?: string;
   /** Face recognition: a gallery folder (or none, to find and cluster unknown faces only). */
-  readonly characters?: { readonly gallery?: string; readonly detector?: 'fast' | 'accurate'; readonly threshold?: number };
+  readonly characters?: CharacterOptions;
   readonly backend?: BackendName | 'auto';
   readonly logger?: Logger;
 }

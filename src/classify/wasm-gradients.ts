@@ -18,19 +18,19 @@ interface WasmBackendLike {
 
 type Conv2dPad = 'valid' | 'same' | number | backend_util.ExplicitPadding;
 
-interface BackpropFilterAttrs {
+/** The convolution attributes both gradient kernels take. */
+interface Conv2dGradAttrs {
   strides: [number, number] | number;
   pad: Conv2dPad;
   dataFormat: 'NHWC' | 'NCHW';
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+interface BackpropFilterAttrs extends Conv2dGradAttrs {
   filterShape: [number, number, number, number];
 }
 
-interface BackpropInputAttrs {
-  strides: [number, number] | number;
-  pad: Conv2dPad;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface BackpropInputAttrs extends Conv2dGradAttrs {
   inputShape: [number, number, number, number];
 }
 

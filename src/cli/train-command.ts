@@ -6,7 +6,7 @@ import { loadClassifier } from '../classify/classifier.js';
 import { renderConfusionHtml, renderConfusionTable, metricsJson } from '../classify/confusion-report.js';
 import { DEFAULT_SAMPLE_FPS, loadDataset, splitDataset, type DatasetProgress } from '../classify/dataset.js';
 import { confusionMetrics } from '../classify/metrics.js';
-import { loadTensorflow, parseBackendName } from '../classify/tf-runtime.js';
+import { BACKENDS, loadTensorflow, parseBackendName } from '../classify/tf-runtime.js';
 import { trainClassifier, type EpochProgress } from '../classify/train.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { asRoughcutError, RoughcutError } from '../core/errors.js';
@@ -122,7 +122,7 @@ export function registerTrainCommands(program: Command, io: TrainCommandIo, setE
     .option('--epochs <n>', 'most epochs per architecture (default 60 for the head, 25 for the CNN; early stopping may end sooner)')
     .option('--validation <fraction>', 'share of each class held out for validation, by whole shots or image groups', '0.2')
     .option('--seed <n>', 'seed of the split and the weight initialisation', '1')
-    .option('--backend <name>', 'TensorFlow.js backend: auto, tensorflow-gpu, tensorflow, wasm, cpu', 'auto')
+    .option('--backend <name>', `TensorFlow.js backend: auto, ${BACKENDS.join(', ')}`, 'auto')
     .option('--json', 'progress and epochs as JSON lines on stderr, the result as JSON on stdout')
     .option('--log-level <level>', 'structured log on stderr: debug, info, warn, error, silent', 'silent')
     .action(async (data: string, flags: TrainFlags) => {
@@ -185,7 +185,7 @@ export function registerTrainCommands(program: Command, io: TrainCommandIo, setE
     .option('--max-per-class <n>', 'at most this many examples per class, spread evenly over it')
     .option('--unknown-below <confidence>', 'a prediction less confident than this counts as "unknown" (default: always the top class)')
     .option('-o, --out <dir>', 'folder for confusion.json and confusion.html (default: the model folder)')
-    .option('--backend <name>', 'TensorFlow.js backend: auto, tensorflow-gpu, tensorflow, wasm, cpu', 'auto')
+    .option('--backend <name>', `TensorFlow.js backend: auto, ${BACKENDS.join(', ')}`, 'auto')
     .option('--json', 'progress as JSON lines on stderr, the metrics as JSON on stdout')
     .option('--log-level <level>', 'structured log on stderr: debug, info, warn, error, silent', 'silent')
     .action(async (data: string, flags: EvaluateFlags) => {
