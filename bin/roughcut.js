@@ -9,7 +9,9 @@ if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('roughcut: not built yet; run "npm run build" in the roughcut folder first.\n');
   process.exit(2);
 }
-const { main } = await import(entry.href);
+const { main, BUILTIN_COMMANDS } = await import(entry.href);
 const queueCommands = new URL('../dist/workers/cli-commands.js', import.meta.url);
-const plugins = existsSync(fileURLToPath(queueCommands)) ? (await import(queueCommands.href)).commands : [];
+// `roughcut analyze ...` and the other built-in commands start without loading the queue's.
+const wantsPlugins = !BUILTIN_COMMANDS.has(process.argv[2]) && existsSync(fileURLToPath(queueCommands));
+const plugins = wantsPlugins ? (await import(queueCommands.href)).commands : [];
 process.exitCode = await main(process.argv.slice(2), undefined, plugins);

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { AnalyzeOptions, AnalyzeOutput } from '../src/analyze.js';
-import { BACKENDS, parseBackendName, type BackendName } from '../src/classify/tf-runtime.js';
+import { BACKENDS, parseBackendName, type BackendName } from '../src/classify/backend-names.js';
 import { checkCharacters, checkModelFolder } from '../src/cli/model-options.js';
 import { RoughcutError } from '../src/core/errors.js';
 import { silentLogger, type Logger } from '../src/core/logger.js';

@@ -4,11 +4,10 @@ import * as tf from '@tensorflow/tfjs';
 import { RoughcutError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 
-/** Backend names as analysis.json records them (PRODUCT.md section 4). */
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+import { BACKENDS, type BackendName } from './backend-names.js';
 
-/** The ladder, best first. */
-export const BACKENDS: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+// The names live in backend-names.ts, so that the CLI can check --backend without loading TensorFlow.js.
+export { BACKENDS, parseBackendName, type BackendName } from './backend-names.js';
 
 /** The TensorFlow.js namespace every classifier module uses (one instance per process or thread). */
 export type Tf = typeof tf;
@@ -58,12 +57,6 @@ export function loadTensorflow(options: LoadTfOptions = {}): Promise<TfRuntime> 
   chosen = chooseBackend(wanted, options.logger ?? silentLogger);
   chosen.catch(() => { chosen = undefined; chosenFor = undefined; });
   return chosen;
-}
-
-/** Parses a `--backend` value. @throws RoughcutError `BAD_ARGUMENT` naming the choices. */
-export function parseBackendName(text: string): BackendName | 'auto' {
-  if (text === 'auto' || (BACKENDS as readonly string[]).includes(text)) return text as BackendName | 'auto';
-  throw new RoughcutError('BAD_ARGUMENT', `--backend "${text}" is not one of auto, ${BACKENDS.join(', ')}.`);
 }
 
 async function chooseBackend(wanted: BackendName | 'auto', logger: Logger): Promise<TfRuntime> {

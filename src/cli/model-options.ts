@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { AnalyzeOptions } from '../analyze.js';
-import { BACKENDS, parseBackendName } from '../classify/tf-runtime.js';
+import { BACKENDS, parseBackendName } from '../classify/backend-names.js';
 import { RoughcutError } from '../core/errors.js';
 
 /** The models an analysis runs, as {@link analyzeFile}'s options take them. */

@@ -2,12 +2,11 @@
 import type { Command } from 'commander';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { loadClassifier } from '../classify/classifier.js';
+import { BACKENDS, parseBackendName } from '../classify/backend-names.js';
 import { renderConfusionHtml, renderConfusionTable, metricsJson } from '../classify/confusion-report.js';
 import { DEFAULT_SAMPLE_FPS, loadDataset, splitDataset, type DatasetProgress } from '../classify/dataset.js';
 import { confusionMetrics } from '../classify/metrics.js';
-import { BACKENDS, loadTensorflow, parseBackendName } from '../classify/tf-runtime.js';
-import { trainClassifier, type EpochProgress } from '../classify/train.js';
+import type { EpochProgress } from '../classify/train.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { asRoughcutError, RoughcutError } from '../core/errors.js';
 import { createLogger, silentLogger, type Logger, type LogLevel } from '../core/logger.js';
@@ -140,6 +139,9 @@ export function registerTrainCommands(program: Command, io: TrainCommandIo, setE
         const validationFraction = numberFlag('validation', flags.validation, 0.01, 0.9) ?? 0.2;
         const seed = numberFlag('seed', flags.seed, 0, 2 ** 32 - 1, true) ?? 1;
         const backend = parseBackendName(flags.backend ?? 'auto');
+        // TensorFlow.js loads only for the commands that need it (it costs every other command start-up time).
+        const { loadTensorflow } = await import('../classify/tf-runtime.js');
+        const { trainClassifier } = await import('../classify/train.js');
         const runtime = await loadTensorflow({ backend, logger });
         const dataset = await loadDataset(data, { labels: flags.labels, sampleFps, maxPerClass, logger, onProgress: progress.data });
         const split = splitDataset(dataset.items, { validationFraction, seed });
@@ -196,6 +198,8 @@ export function registerTrainCommands(program: Command, io: TrainCommandIo, setE
         const sampleFps = numberFlag('sample-fps', flags.sampleFps, 0.01, 120);
         const maxPerClass = numberFlag('max-per-class', flags.maxPerClass, 1, 1e7, true);
         const unknownBelow = numberFlag('unknown-below', flags.unknownBelow, 0, 1);
+        const { loadTensorflow } = await import('../classify/tf-runtime.js');
+        const { loadClassifier } = await import('../classify/classifier.js');
         const runtime = await loadTensorflow({ backend: parseBackendName(flags.backend ?? 'auto'), logger });
         const classifier = await loadClassifier(flags.model, { runtime, logger });
         try {

@@ -1,5 +1,5 @@
 // Validation of job requests: settings through the settings table, formats through the export registry, models and rules through the CLI's checks; each refusal names its field.
-import { parseBackendName } from '../../src/classify/tf-runtime.js';
+import { parseBackendName } from '../../src/classify/backend-names.js';
 import { checkCharacters, checkModelFolder, type ModelOptions } from '../../src/cli/model-options.js';
 import { RoughcutError } from '../../src/core/errors.js';
 import { resolveSettings, SETTINGS, type AnalysisSettings } from '../../src/core/settings.js';

@@ -1,6 +1,6 @@
 // The OpenAPI 3 description of the HTTP API, written by hand beside the routes it describes (served at /openapi.json).
 import { NO_FACE, SHOT_SCALES } from '../../src/classify/faces/characters.js';
-import { BACKENDS } from '../../src/classify/tf-runtime.js';
+import { BACKENDS } from '../../src/classify/backend-names.js';
 import { SETTINGS } from '../../src/core/settings.js';
 import { exporterGroups, exporters } from '../../src/export/registry.js';
 
