@@ -2,7 +2,8 @@
 import { appendFile, chmod, mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { validateInput } from '../src/ingest/validate.js';
+import { RoughcutError } from '../src/core/errors.js';
+import { validateInput, validateWhileProbing } from '../src/ingest/validate.js';
 import { tempDir } from './helpers/media.js';
 import { roughcutErrorOf } from './helpers/errors.js';
 
@@ -126,5 +127,49 @@ describe('validateInput', () => {
     } finally {
       process.chdir(before);
     }
+  });
+});
+
+describe('validateWhileProbing', () => {
+  it('probes during the settle window instead of after it', async () => {
+    const p = await settled('overlap.mp4', 'x'.repeat(100));
+    let probeStartedAt = 0;
+    const started = performance.now();
+    const media = await validateWhileProbing(p, async () => {
+      probeStartedAt = performance.now() - started;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return 'probed';
+    }, { settleMs: 200 });
+    expect(media).toBe('probed');
+    expect(probeStartedAt).toBeLessThan(100);
+    // Sequential would be 400 ms or more.
+    expect(performance.now() - started).toBeLessThan(380);
+  });
+
+  it('a file still being written is FILE_GROWING even when the probe fails on it first', async () => {
+    const p = file('growing-probe.mp4');
+    await writeFile(p, 'x');
+    const writer = setInterval(() => { void appendFile(p, 'more data '); }, 20);
+    try {
+      const e = await roughcutErrorOf(validateWhileProbing(p, () => Promise.reject(new RoughcutError('NOT_MEDIA', 'not media')), { settleMs: 150 }));
+      expect(e.code).toBe('FILE_GROWING');
+    } finally {
+      clearInterval(writer);
+    }
+  });
+
+  it('an empty file is EMPTY_FILE, not the probe error; a settled file gets the probe error', async () => {
+    const failing = (): Promise<never> => Promise.reject(new RoughcutError('NOT_MEDIA', 'not media'));
+    expect((await roughcutErrorOf(validateWhileProbing(await settled('empty-probe.mp4', ''), failing, { settleMs: 20 }))).code).toBe('EMPTY_FILE');
+    expect((await roughcutErrorOf(validateWhileProbing(await settled('text-probe.mp4', 'hello'), failing, { settleMs: 20 }))).code).toBe('NOT_MEDIA');
+  });
+
+  it('does not probe a path that is missing or a directory', async () => {
+    let probed = false;
+    const probe = async (): Promise<string> => { probed = true; return 'x'; };
+    expect((await roughcutErrorOf(validateWhileProbing(file('nope.mp4'), probe, { settleMs: 10 }))).code).toBe('FILE_NOT_FOUND');
+    await mkdir(file('a-folder.mp4'), { recursive: true });
+    expect((await roughcutErrorOf(validateWhileProbing(file('a-folder.mp4'), probe, { settleMs: 10 }))).code).toBe('NOT_A_FILE');
+    expect(probed).toBe(false);
   });
 });

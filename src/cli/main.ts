@@ -9,7 +9,7 @@ import { formatRational } from '../core/rational.js';
 import { envName, resolveSettings, SETTINGS } from '../core/settings.js';
 import type { MediaInfo } from '../core/types.js';
 import { probeMedia } from '../ingest/probe.js';
-import { validateInput } from '../ingest/validate.js';
+import { validateWhileProbing } from '../ingest/validate.js';
 import { registerCharacterCommands } from './characters-command.js';
 import { addModelOptions, modelOptions } from './model-options.js';
 import { exportOptionsFromFlags, FORMAT_NAMES, parseFormats, registerExportCommand } from './export-command.js';
@@ -29,6 +29,13 @@ export interface Io {
  * Adds commands to the program from outside `src/` (the queue commands live in `workers/`, which
  * `src/` never imports): bin/roughcut.js passes them in.
  */
+/**
+ * The commands this module defines itself. A command line that starts with one of them needs no
+ * plugin (bin/roughcut.js then skips loading the queue commands, and with them BullMQ and the
+ * HTTP server, which cost a third of a second of start-up).
+ */
+export const BUILTIN_COMMANDS: ReadonlySet<string> = new Set(['analyze', 'probe', 'export', 'train', 'evaluate', 'characters']);
+
 export type CommandPlugin = (program: Command, io: Io, setExit: (code: number) => void) => void;
 
 /** Output folder names for the inputs: the file name without extension, made unique. */
@@ -100,8 +107,7 @@ function buildProgram(io: Io, setExit: (code: number) => void, plugins: readonly
     let failures = 0;
     for (const [i, video] of videos.entries()) {
       try {
-        await validateInput(video);
-        const media = await probeMedia(video);
+        const media = await validateWhileProbing(video, () => probeMedia(video));
         const out = await analyzeFile(video, {
           outDir: path.join(String(opts.out), names[i]!), settings, writeScores: opts.scores === true, media,
           onProgress: progress.onProgress, logger, exports: exportFormats, exportOptions, ...models, ...(hasRules(rules) ? { rules } : {}),
@@ -132,8 +138,7 @@ function buildProgram(io: Io, setExit: (code: number) => void, plugins: readonly
     .option('--json', 'print the probe result as JSON')
     .action(async (video: string, opts: { json?: boolean }) => {
       try {
-        await validateInput(video);
-        const media = await probeMedia(video);
+        const media = await validateWhileProbing(video, () => probeMedia(video));
         io.stdout.write(opts.json ? `${JSON.stringify(media, null, 2)}\n` : `${describeMedia(media)}\n`);
         setExit(EXIT.ok);
       } catch (thrown) {

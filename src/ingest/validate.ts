@@ -29,7 +29,26 @@ const RECENT_WRITE_MS = 1000;
  * file, says what is wrong and what to do.
  */
 export async function validateInput(filePath: string, options: ValidateOptions = {}): Promise<void> {
-  const settleMs = Math.max(0, options.settleMs ?? DEFAULT_SETTLE_MS);
+  const first = await checkInput(filePath);
+  await waitUntilSettled(filePath, first, options.settleMs);
+}
+
+/**
+ * {@link validateInput} and then `probe`, with the settle window spent probing instead of
+ * waiting: the file is checked (exists, regular, readable), then watched for changes while
+ * `probe` runs. The watch's verdict wins: a file still being written is `FILE_GROWING` (and an
+ * empty one `EMPTY_FILE`) even when the probe failed on it first.
+ */
+export async function validateWhileProbing<T>(filePath: string, probe: () => Promise<T>, options: ValidateOptions = {}): Promise<T> {
+  const first = await checkInput(filePath);
+  const [settled, probed] = await Promise.allSettled([waitUntilSettled(filePath, first, options.settleMs), probe()]);
+  if (settled.status === 'rejected') throw settled.reason;
+  if (probed.status === 'rejected') throw probed.reason;
+  return probed.value;
+}
+
+/** The checks that need no waiting: exists, is a regular file, can be read. */
+async function checkInput(filePath: string): Promise<Stats> {
   // Absolute, so a relative name starting with a dash stays a name everywhere it is passed on.
   const absPath = path.resolve(filePath);
   const first = await statInput(filePath, absPath);
@@ -40,7 +59,13 @@ export async function validateInput(filePath: string, options: ValidateOptions =
     throw new RoughcutError('NOT_A_FILE', `${filePath}: is not a regular file (a device, socket or pipe); pass a video file instead.`, { file: filePath });
   }
   await checkReadable(filePath, absPath);
+  return first;
+}
 
+/** Watches the file for `settleMs` (twice when it was written within the last second); then it must not be empty. */
+async function waitUntilSettled(filePath: string, first: Stats, settleMsOption: number | undefined): Promise<void> {
+  const settleMs = Math.max(0, settleMsOption ?? DEFAULT_SETTLE_MS);
+  const absPath = path.resolve(filePath);
   if (settleMs > 0) {
     let before = first;
     // A second window when the file was written just before we looked: a copy may have paused.
