@@ -3,7 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeArguments, decodeFrames } from '../src/frames/decode.js';
-import { keyframeSize, renderKeyframeJpeg } from '../src/frames/keyframe-images.js';
+import { keyframeSize, renderKeyframeJpeg, renderKeyframeJpegs } from '../src/frames/keyframe-images.js';
 import { ffmpeg, tempDir } from './helpers/media.js';
 
 let dir: string;
@@ -44,6 +44,21 @@ describe('keyframe images', () => {
       const meta = await sharp(jpeg).metadata();
       expect([meta.width, meta.height]).toEqual([320, 180]);
     }
+  });
+
+  it('one ffmpeg fetches a batch of frames, intra or not, each exactly, in request order', async () => {
+    const frameSeconds = 1001 / 30000;
+    const times: number[] = [];
+    for await (const f of decodeFrames(clip, { outputs: [{ name: 'a', width: 32, height: 18 }] })) times.push(f.ptsSeconds);
+    const frames = [89, 13, 24, 0, 47, 12];
+    const jpegs = await renderKeyframeJpegs(clip, frames.map((f) => ({ ptsSeconds: times[f]!, intra: f % 12 === 0 })), frameSeconds, { width: 320, height: 180 }, { maxWidth: 160 });
+    expect(jpegs).toHaveLength(frames.length);
+    for (const [i, frame] of frames.entries()) {
+      expect(Math.abs((await meanLuma(jpegs[i]!)) - lumaOf(frame)), `frame ${frame}`).toBeLessThan(3);
+      const meta = await sharp(jpegs[i]!).metadata();
+      expect([meta.width, meta.height]).toEqual([160, 90]);
+    }
+    expect(await renderKeyframeJpegs(clip, [], frameSeconds, { width: 320, height: 180 })).toEqual([]);
   });
 
   it('a sparse decode output delivers exactly every n-th frame, beside the dense one', async () => {

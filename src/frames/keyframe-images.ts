@@ -1,5 +1,7 @@
-// Full-size keyframe JPEGs: one targeted, frame-accurate seek per keyframe, encoded with sharp.
+// Full-size keyframe JPEGs: targeted, frame-accurate seeks (several in one ffmpeg), encoded with sharp.
 import { spawn } from 'node:child_process';
+import os from 'node:os';
+import type { Readable } from 'node:stream';
 import sharp from './image-codec.js';
 import { RoughcutError } from '../core/errors.js';
 import { safePath } from './decode.js';
@@ -30,17 +32,43 @@ export function keyframeFileName(frame: number): string {
   return `${String(frame).padStart(6, '0')}.jpg`;
 }
 
-/** Runs ffmpeg and collects its stdout; rejects with DECODE_FAILED and the stderr tail on failure. */
-function runToBuffer(filePath: string, args: readonly string[], options: KeyframeImageOptions): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
-    const child = spawn(options.ffmpegPath ?? 'ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'], signal: options.signal });
-    const chunks: Buffer[] = [];
+/** One keyframe image to fetch: where the frame is, and whether it is an intra (key) frame. */
+export interface KeyframeRequest {
+  /** Presentation time of the frame, relative to the first frame. */
+  readonly ptsSeconds: number;
+  /** The frame is an intra frame: seek straight to it, one frame of decoding. */
+  readonly intra?: boolean;
+}
+
+/**
+ * Nice value of the keyframe seeks: they run beside the main decode, and where both want the CPU
+ * the decode (which every other stage waits on) should win. Lowering a child's priority needs no
+ * privilege.
+ */
+const SEEK_NICENESS = 10;
+
+/**
+ * Runs one ffmpeg that writes one raw record to each of `outputs` pipes (fds 3, 4, ...) and
+ * collects them; rejects with DECODE_FAILED and the stderr tail when ffmpeg fails.
+ */
+function runToBuffers(filePath: string, args: readonly string[], outputs: number, options: KeyframeImageOptions): Promise<Buffer[]> {
+  return new Promise<Buffer[]>((resolve, reject) => {
+    const stdio: ('ignore' | 'pipe')[] = ['ignore', 'ignore', 'pipe', ...Array.from({ length: outputs }, () => 'pipe' as const)];
+    const child = spawn(options.ffmpegPath ?? 'ffmpeg', args, { stdio, signal: options.signal });
+    if (child.pid !== undefined) {
+      try {
+        os.setPriority(child.pid, SEEK_NICENESS);
+      } catch {
+        // Not allowed here (or already gone): the seek just runs at normal priority.
+      }
+    }
+    const chunks: Buffer[][] = Array.from({ length: outputs }, () => []);
+    for (let i = 0; i < outputs; i++) (child.stdio[i + 3] as Readable).on('data', (c: Buffer) => chunks[i]!.push(c));
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    child.stderr.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
+    child.stderr!.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(chunks));
+      if (code === 0) resolve(chunks.map((c) => Buffer.concat(c)));
       else reject(new RoughcutError('DECODE_FAILED', `${filePath}: could not extract keyframe images (ffmpeg exit ${code}).`, { file: filePath, stderr }));
     });
   });
@@ -48,23 +76,46 @@ function runToBuffer(filePath: string, args: readonly string[], options: Keyfram
 
 /**
  * Decodes the frame at presentation time `ptsSeconds` (relative to the first frame) and returns
- * it as JPEG bytes at display size. The seek is frame-accurate: ffmpeg seeks to the keyframe
- * before and decodes forward, and half a frame of slack keeps rounding on the right side. For an
- * intra frame the demuxer lands on the frame itself, so accurate seeking (which would decode and
- * discard) is turned off.
+ * it as JPEG bytes at display size. See {@link renderKeyframeJpegs}.
  */
 export async function renderKeyframeJpeg(
   filePath: string, ptsSeconds: number, frameSeconds: number,
   display: { width: number; height: number }, options: KeyframeImageOptions = {},
 ): Promise<Buffer> {
+  const [jpeg] = await renderKeyframeJpegs(filePath, [{ ptsSeconds, intra: options.intra }], frameSeconds, display, options);
+  return jpeg!;
+}
+
+/**
+ * Decodes the frames at the requested presentation times and returns them as JPEG bytes at
+ * display size, in request order, from one ffmpeg process: one seeking input per frame, so a
+ * batch pays ffmpeg's start-up (about half the cost of a one-frame seek) once. Each seek is
+ * frame-accurate: ffmpeg seeks to the keyframe before and decodes forward, and half a frame of
+ * slack keeps rounding on the right side. For an intra frame the demuxer lands on the frame
+ * itself, so accurate seeking (which would decode and discard) is turned off. Each input decodes
+ * on one thread: a seek is a few frames, and the main decode has the other threads.
+ */
+export async function renderKeyframeJpegs(
+  filePath: string, requests: readonly KeyframeRequest[], frameSeconds: number,
+  display: { width: number; height: number }, options: KeyframeImageOptions = {},
+): Promise<Buffer[]> {
+  if (requests.length === 0) return [];
   const { width, height } = keyframeSize(display.width, display.height, options.maxWidth ?? 1280);
-  const seek = options.intra ? ptsSeconds + Math.min(0.0005, frameSeconds / 4) : Math.max(0, ptsSeconds - frameSeconds / 2);
-  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-ss', seek.toFixed(6), ...(options.intra ? ['-noaccurate_seek'] : []), '-i', safePath(filePath),
-    '-map', '0:v:0', '-frames:v', '1', '-vf', `scale=${width}:${height}:flags=bicubic,setsar=1,format=rgb24`,
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'];
-  const raw = await runToBuffer(filePath, args, options);
-  if (raw.length !== width * height * 3) {
-    throw new RoughcutError('DECODE_FAILED', `${filePath}: could not extract the keyframe at ${ptsSeconds.toFixed(3)} s.`, { file: filePath });
+  const source = safePath(filePath);
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
+  for (const r of requests) {
+    const seek = r.intra ? r.ptsSeconds + Math.min(0.0005, frameSeconds / 4) : Math.max(0, r.ptsSeconds - frameSeconds / 2);
+    args.push('-ss', seek.toFixed(6), ...(r.intra ? ['-noaccurate_seek'] : []), '-threads', '1', '-i', source);
   }
-  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: options.quality ?? 85, mozjpeg: false }).toBuffer();
+  requests.forEach((_, i) => {
+    args.push('-map', `${i}:v:0`, '-frames:v', '1', '-vf', `scale=${width}:${height}:flags=bicubic,setsar=1,format=rgb24`,
+      '-f', 'rawvideo', '-pix_fmt', 'rgb24', `pipe:${i + 3}`);
+  });
+  const raws = await runToBuffers(filePath, args, requests.length, options);
+  return Promise.all(raws.map((raw, i) => {
+    if (raw.length !== width * height * 3) {
+      throw new RoughcutError('DECODE_FAILED', `${filePath}: could not extract the keyframe at ${requests[i]!.ptsSeconds.toFixed(3)} s.`, { file: filePath });
+    }
+    return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: options.quality ?? 85, mozjpeg: false }).toBuffer();
+  }));
 }
