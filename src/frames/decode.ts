@@ -68,8 +68,8 @@ export function decodeArguments(filePath: string, outputs: readonly FrameOutput[
   const split = outputs.length > 1 ? `[0:v:0]split=${outputs.length}${labels.join('')};` : '';
   const chains = outputs.map((o, i) => {
     const input = outputs.length > 1 ? labels[i] : '[0:v:0]';
-    // showinfo runs on the first (smallest) output only: it checksums every frame it sees.
-    const info = i === 0 ? ',showinfo' : '';
+    // showinfo (times and intra flags, no checksums) runs on the first output only.
+    const info = i === 0 ? ',showinfo=checksum=0' : '';
     const every = o.every ?? 1;
     const select = every > 1 ? `select='not(mod(n\\,${every}))',` : '';
     return `${input}${select}scale=${o.width}:${o.height}:flags=${scaleFlags},setsar=1,format=rgb24${info}[o${i}]`;
