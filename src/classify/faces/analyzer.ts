@@ -6,7 +6,7 @@ import type { TfRuntime } from '../tf-runtime.js';
 import { loadFaceModels, type FaceDetectorName } from './face-models.js';
 import { EMPTY_GALLERY, loadGallery } from './gallery.js';
 
-import { boxIou, DEFAULT_MATCH_THRESHOLD, type FaceBox, type FaceCrop, type FaceObservation, type GallerySummary } from './types.js';
+import { boxIou, CONFIRMED_FACE_SCORE, DEFAULT_MATCH_THRESHOLD, type FaceBox, type FaceCrop, type FaceObservation, type GallerySummary } from './types.js';
 
 export type { FaceCrop, FaceObservation, GallerySummary } from './types.js';
 
@@ -66,9 +66,20 @@ const REUSE_MIN_IOU = 0.6;
 const REUSE_MAX_DIFFERENCE = 10;
 const REUSE_MAX_AGE = 2;
 const SIGNATURE_SIDE = 12;
-/** Detections below this score are dropped. */
-const MIN_FACE_SCORE = 0.4;
-/** TinyFaceDetector input size: at 320 it missed faces under ~1/7 of the frame height on the test clips. */
+/**
+ * Detections below this score are dropped. The fast detector keeps weaker ones, down to
+ * FAST_MIN_FACE_SCORE: small and wide-shot faces mostly score 0.1-0.4 on TinyFaceDetector
+ * (bench/face-sizes.mts: at 1/7 of the frame height 40% of faces found at 0.4, 80% at 0.2, 93% at 0.1).
+ * Such a face counts only when its track matches someone in the gallery (summarizeCharacters,
+ * CONFIRMED_FACE_SCORE): the weak boxes are mostly not faces.
+ */
+const MIN_FACE_SCORE = CONFIRMED_FACE_SCORE;
+const FAST_MIN_FACE_SCORE = 0.1;
+/**
+ * TinyFaceDetector input size: at 320 it missed faces under ~1/7 of the frame height on the test
+ * clips. 608 finds more (bench/face-sizes.mts) but costs twice as much on every sample, faceless
+ * ones included; the lower score with track confirmation gains more at no cost.
+ */
 const FAST_INPUT_SIZE = 416;
 /** Faces smaller than this many pixels high give descriptors too poor to identify anyone. */
 const MIN_FACE_PIXELS = 24;
@@ -96,7 +107,7 @@ export async function createFaceAnalyzer(options: CharacterAnalyzerOptions): Pro
       const prior = previous && frame.index > previous.frame && frame.index - previous.frame <= 2 * lastGap ? previous : undefined;
       const current: NonNullable<typeof previous>['faces'] = [];
       const faces = await models.detect(frame, detector, {
-        minScore: MIN_FACE_SCORE,
+        minScore: detector === 'fast' ? FAST_MIN_FACE_SCORE : MIN_FACE_SCORE,
         inputSize: FAST_INPUT_SIZE,
         known: (box) => {
           if (!prior) return undefined;

@@ -2,7 +2,7 @@
 import { framesToSeconds, type Rational } from '../../core/rational.js';
 import type { CharacterAppearance, Segment, Shot } from '../../core/types.js';
 import { descriptorDistance, meanDescriptor } from './face-models.js';
-import { boxIou, DEFAULT_MATCH_THRESHOLD, type FaceObservation, type FrameFaces, type GallerySummary, type UnknownFace } from './types.js';
+import { boxIou, CONFIRMED_FACE_SCORE, DEFAULT_MATCH_THRESHOLD, type FaceObservation, type FrameFaces, type GallerySummary, type UnknownFace } from './types.js';
 
 /**
  * Editorial shot scale from the largest face's height as a fraction of the frame height (face
@@ -73,7 +73,10 @@ export function shotScaleFor(faceHeightRatio: number): string {
  * than `threshold`) into `Unknown 1..n` by first appearance. Confidence is
  * `1 - 0.5 * distance / threshold` (0.5 at the limit), frame-weighted over a character's tracks
  * in the shot; screen time is the sampled frames it is on times the sampling interval, at most
- * the shot's length. `observations` must list every analysed frame, also those with no face.
+ * the shot's length. A track of weak detections only (score under CONFIRMED_FACE_SCORE: the
+ * fast detector's small faces) that matches nobody in the gallery is dropped, and its faces do
+ * not count for the shot's scale. `observations` must list every analysed frame, also
+ * those with no face.
  */
 export function summarizeCharacters(observations: readonly FrameFaces[], shots: readonly Shot[], options: SummarizeOptions): CharacterSummary {
   const threshold = options.threshold ?? DEFAULT_MATCH_THRESHOLD;
@@ -87,12 +90,16 @@ export function summarizeCharacters(observations: readonly FrameFaces[], shots: 
     return { shot, samples, shotTracks };
   });
   for (const track of tracks) identify(track, options.gallery, threshold);
-  const unknowns = clusterUnknowns(tracks.filter((t) => t.name === undefined), threshold);
+  // Weak detections (under CONFIRMED_FACE_SCORE) count only when their track confirms them.
+  const dropped = new Set(tracks.filter((t) => !confirmed(t)));
+  const weakFaces = new Set([...dropped].flatMap((t) => t.faces));
+  const unknowns = clusterUnknowns(tracks.filter((t) => t.name === undefined && !dropped.has(t)), threshold);
 
   const result: ShotCharacters[] = perShot.map(({ shot, samples, shotTracks }) => {
     const shotSeconds = framesToSeconds(shot.endFrame - shot.startFrame, options.fps);
     const byName = new Map<string, { frames: Set<number>; weighted: number; count: number }>();
     for (const track of shotTracks) {
+      if (dropped.has(track)) continue;
       const name = track.name!;
       const entry = byName.get(name) ?? { frames: new Set<number>(), weighted: 0, count: 0 };
       for (const f of track.frames) entry.frames.add(f);
@@ -105,7 +112,7 @@ export function summarizeCharacters(observations: readonly FrameFaces[], shots: 
       confidence: round3(e.weighted / e.count),
       seconds: round3(Math.min(shotSeconds, framesToSeconds(e.frames.size * intervalFrames, options.fps))),
     })).sort((a, b) => b.seconds - a.seconds || a.name.localeCompare(b.name));
-    return { index: shot.index, characters, scale: scaleOf(samples) };
+    return { index: shot.index, characters, scale: scaleOf(samples, weakFaces) };
   });
   return { shots: result, segments: segmentsFor(shots, result), unknowns };
 }
@@ -166,6 +173,16 @@ function identify(track: Track, gallery: GallerySummary, threshold: number): voi
   }
 }
 
+/**
+ * A track is a face when one of its detections scored CONFIRMED_FACE_SCORE or more, or when it
+ * matched someone in the gallery (call after identify). Being seen on several samples is no
+ * confirmation: on ../shared/media the fast detector put weak boxes (0.1-0.3) on the same
+ * background spot sample after sample, but none of them came within the threshold of anyone.
+ */
+function confirmed(track: Track): boolean {
+  return track.name !== undefined || track.faces.some((f) => f.score >= CONFIRMED_FACE_SCORE);
+}
+
 function confidenceFor(distance: number, threshold: number): number {
   return Math.max(0, Math.min(1, 1 - 0.5 * distance / threshold));
 }
@@ -217,9 +234,9 @@ function meanScore(track: Track): number {
   return track.faces.reduce((s, f) => s + f.score, 0) / track.faces.length;
 }
 
-function scaleOf(samples: readonly FrameFaces[]): string | null {
+function scaleOf(samples: readonly FrameFaces[], ignore: ReadonlySet<FaceObservation>): string | null {
   if (samples.length === 0) return null;
-  const ratios = samples.filter((s) => s.faces.length > 0).map((s) => Math.max(...s.faces.map((f) => f.height / f.frameHeight)));
+  const ratios = samples.map((s) => s.faces.filter((f) => !ignore.has(f))).filter((faces) => faces.length > 0).map((faces) => Math.max(...faces.map((f) => f.height / f.frameHeight)));
   if (ratios.length === 0 || ratios.length < MIN_FACE_SHARE * samples.length) return NO_FACE;
   ratios.sort((a, b) => a - b);
   return shotScaleFor(ratios[Math.floor(ratios.length / 2)]!);

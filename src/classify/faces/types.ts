@@ -11,6 +11,13 @@
  */
 export const DEFAULT_MATCH_THRESHOLD = 0.5;
 
+/**
+ * Detector score at which one detection is trusted on its own. Weaker detections (the fast
+ * detector keeps them down to 0.1, for small faces) count only when their track matches
+ * someone in the gallery (summarizeCharacters): an unknown face needs one confident detection.
+ */
+export const CONFIRMED_FACE_SCORE = 0.4;
+
 /** One enrolled photo's descriptor. */
 export interface GalleryEntry {
   readonly name: string;
