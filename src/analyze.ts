@@ -18,7 +18,7 @@ import type { BackendName } from './classify/tf-runtime.js';
 import { renderEdl } from './export/edl.js';
 import { hasRules, selectEvents, type RoughCutRules } from './export/rules.js';
 import type { Exporter } from './export/exporter.js';
-import { contactSheetPages, renderContactSheet } from './export/contact-sheet.js';
+import { contactSheetPages, renderContactSheets } from './export/contact-sheet.js';
 import { renderReportHtml } from './export/report-html.js';
 import { writeExports } from './export/write-exports.js';
 import { analysisSize, decodeFrames } from './frames/decode.js';
@@ -269,10 +269,12 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
       ...(settings.recordStart === 'auto' ? {} : { recordStart: settings.recordStart }),
     }));
     await fs.writeFile(path.join(staging, 'report.html'), renderReportHtml(analysis));
-    // Long programmes get several sheets (contact-sheet.jpg, contact-sheet-2.jpg, ...) of bounded size.
+    // Long programmes get several sheets (contact-sheet.jpg, contact-sheet-2.jpg, ...) of bounded size,
+    // drawn one after another on one canvas.
     const sheets = contactSheetPages(analysis.shots.length);
-    for (const [i, page] of sheets.entries()) {
-      await fs.writeFile(path.join(staging, contactSheetName(i)), await renderContactSheet(analysis, staging, page));
+    let page = 0;
+    for await (const jpeg of renderContactSheets(analysis, staging)) {
+      await fs.writeFile(path.join(staging, contactSheetName(page++)), jpeg);
     }
     const extra = (options.exports ?? []).filter((e) => !['edl', 'html', 'json'].includes(e.name));
     const exported = await writeExports(analysis, extra, staging, events ? { ...options.exportOptions, events } : options.exportOptions);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contactSheetLayout, contactSheetPages, renderContactSheet } from '../src/export/contact-sheet.js';
+import { contactSheetLayout, contactSheetPages, renderContactSheet, renderContactSheets } from '../src/export/contact-sheet.js';
 import { makeAnalysis } from './edl-fixtures.js';
 
 const COLOURS = [[220, 40, 40], [40, 180, 60], [40, 80, 220], [230, 200, 40], [200, 60, 200], [40, 200, 200], [240, 140, 20], [120, 120, 240]] as const;
@@ -98,5 +98,16 @@ describe('renderContactSheet', () => {
     const { data } = await sharp(second).extract({ left: layout.gap + 20, top: layout.headerHeight + 20, width: 1, height: 1 }).raw().toBuffer({ resolveWithObject: true });
     const [r, g, b] = COLOURS[6 % COLOURS.length]!;
     expect(Math.abs(data[0]! - r) + Math.abs(data[1]! - g) + Math.abs(data[2]! - b)).toBeLessThan(30);
+  });
+
+  it('renders every page on one canvas exactly as each page alone', async () => {
+    // 8 shots at 3 per page: two full pages and a last one of two shots, which draws into the front
+    // of the first page's canvas and must show none of it.
+    const pages: Buffer[] = [];
+    for await (const jpeg of renderContactSheets(analysis, dir, { perSheet: 3 })) pages.push(jpeg);
+    expect(pages).toHaveLength(3);
+    for (const [i, page] of contactSheetPages(8, 3).entries()) {
+      expect(pages[i]!.equals(await renderContactSheet(analysis, dir, page))).toBe(true);
+    }
   });
 });

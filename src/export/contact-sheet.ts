@@ -1,9 +1,7 @@
 // The contact sheet: one JPEG grid of the shots' keyframes, each captioned with its shot number and source timecode.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { OverlayOptions, Sharp } from 'sharp';
 import sharp from '../frames/image-codec.js';
-import type { AnalysisResult, Shot } from '../core/types.js';
+import type { AnalysisResult } from '../core/types.js';
 import { escapeHtml, rateLabel, sourceTimecoder } from './report-html.js';
 
 /** Options for {@link renderContactSheet}. */
@@ -14,8 +12,6 @@ export interface ContactSheetOptions {
   readonly tileWidth?: number;
   /** JPEG quality 1–100; default 82. */
   readonly quality?: number;
-  /** Keyframes decoded at once; default 4. */
-  readonly concurrency?: number;
   /** First shot (0-based) on this sheet; default 0. */
   readonly firstShot?: number;
   /** Most shots on this sheet; default all from `firstShot` on. */
@@ -75,30 +71,18 @@ function textSvg(width: number, height: number, body: string): Buffer {
   return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${body}</svg>`);
 }
 
-/** The keyframe scaled into its tile, or a grey tile saying it is missing when it cannot be read. */
+/** The keyframe scaled into its tile as raw RGB, or a grey tile saying it is missing when it cannot be read. */
 async function tileImage(file: string, layout: ContactSheetLayout): Promise<Buffer> {
   const { tileWidth: w, tileHeight: h } = layout;
   try {
-    const input = await readFile(file);
-    return await sharp(input).resize(w, h, { fit: 'contain', background: { r: 0, g: 0, b: 0 } }).removeAlpha().toBuffer();
+    // From the file itself: libvips reads the JPEG at a reduced scale (shrink-on-load) and
+    // nothing of it passes through JavaScript.
+    return await sharp(file).resize(w, h, { fit: 'contain', background: { r: 0, g: 0, b: 0 } }).removeAlpha().raw().toBuffer();
   } catch {
     const label = textSvg(w, h, `<text x="${w / 2}" y="${h / 2 + 5}" font-family="DejaVu Sans, sans-serif" font-size="14" fill="#d0d0d0" text-anchor="middle">no keyframe image</text>`);
     return sharp({ create: { width: w, height: h, channels: 3, background: MISSING } })
-      .composite([{ input: label, left: 0, top: 0 }]).png().toBuffer();
+      .composite([{ input: label, left: 0, top: 0 }]).removeAlpha().raw().toBuffer();
   }
-}
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
 }
 
 /**
@@ -111,6 +95,33 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
 export async function renderContactSheet(
   analysis: AnalysisResult, outputDir: string, options: ContactSheetOptions = {},
 ): Promise<Buffer> {
+  return drawSheet(analysis, outputDir, options, undefined);
+}
+
+/**
+ * The sheets of {@link contactSheetPages} (`perSheet` shots each, default {@link SHOTS_PER_SHEET})
+ * one after another, each as {@link renderContactSheet} renders it, drawn on one canvas: a long
+ * programme's pages cost the memory of one page.
+ */
+export async function* renderContactSheets(
+  analysis: AnalysisResult, outputDir: string,
+  options: Omit<ContactSheetOptions, 'firstShot' | 'maxShots'> & { readonly perSheet?: number } = {},
+): AsyncGenerator<Buffer> {
+  let canvas: Buffer | undefined;
+  for (const page of contactSheetPages(analysis.shots.length, options.perSheet)) {
+    const sheetOptions = { ...options, ...page };
+    const shotCount = Math.max(0, Math.min(page.maxShots, analysis.shots.length - page.firstShot));
+    const layout = contactSheetLayout(shotCount, analysis.source.width, analysis.source.height, sheetOptions);
+    // The first page is the largest; later ones draw into the front of its canvas.
+    canvas ??= Buffer.allocUnsafeSlow(layout.width * layout.height * 3);
+    yield await drawSheet(analysis, outputDir, sheetOptions, canvas);
+  }
+}
+
+/** One sheet, drawn into `scratch` (at least the sheet's size) or a canvas of its own. */
+async function drawSheet(
+  analysis: AnalysisResult, outputDir: string, options: ContactSheetOptions, scratch: Buffer | undefined,
+): Promise<Buffer> {
   const { source } = analysis;
   const first = options.firstShot ?? 0;
   const shots = analysis.shots.slice(first, first + (options.maxShots ?? analysis.shots.length));
@@ -118,39 +129,39 @@ export async function renderContactSheet(
   const tc = sourceTimecoder(source);
   const font = 'font-family="DejaVu Sans Mono, monospace"';
 
-  // Row by row into one raw canvas: libvips compositing hundreds of layers at once holds a
-  // region buffer per layer and thread (300 MB for 180 shots); a row at a time stays small.
-  const canvas = Buffer.alloc(layout.width * layout.height * 3, Buffer.from([BACKGROUND.r, BACKGROUND.g, BACKGROUND.b]));
-  const paste = async (image: Sharp, top: number, height: number): Promise<void> => {
-    const raw = await image.removeAlpha().raw().toBuffer();
-    raw.copy(canvas, top * layout.width * 3, 0, Math.min(raw.length, height * layout.width * 3));
+  // Tiles one at a time straight into one raw canvas, then the text of each row as one SVG over
+  // that row: one small libvips pipeline at a time. Compositing each row's tiles and captions as
+  // a dozen layers, four rows' tiles decoding at once, grew a malloc arena in every libuv and
+  // libvips thread that ran one, and the memory of a long programme's sheets grew page after page.
+  const size = layout.width * layout.height * 3;
+  const canvas = scratch && scratch.length >= size ? scratch.subarray(0, size) : Buffer.allocUnsafeSlow(size);
+  canvas.fill(Buffer.from([BACKGROUND.r, BACKGROUND.g, BACKGROUND.b]));
+  const stride = layout.width * 3;
+  /** Draws `svg` (a `height`-pixel band of text) over the canvas rows from `top` on. */
+  const overlay = async (top: number, height: number, svg: string): Promise<void> => {
+    const band = canvas.subarray(top * stride, (top + height) * stride);
+    const drawn = await sharp(band, { raw: { width: layout.width, height, channels: 3 } })
+      .composite([{ input: textSvg(layout.width, height, svg), left: 0, top: 0 }]).removeAlpha().raw().toBuffer();
+    drawn.copy(band);
   };
-  const strip = (height: number): Sharp => sharp({ create: { width: layout.width, height, channels: 3, background: BACKGROUND } });
   const total = analysis.shots.length;
   const header = `${source.name} · ${rateLabel(source)} · `
     + (shots.length === total ? `${total} shot${total === 1 ? '' : 's'}` : `shots ${first + 1}–${first + shots.length} of ${total}`);
-  await paste(strip(layout.headerHeight).composite([{
-    input: textSvg(layout.width, layout.headerHeight,
-      `<text x="${GAP}" y="24" font-family="DejaVu Sans, sans-serif" font-size="16" fill="#e6e6e6">${escapeHtml(header)}</text>`),
-    left: 0, top: 0,
-  }]), 0, layout.headerHeight);
+  await overlay(0, layout.headerHeight,
+    `<text x="${GAP}" y="24" font-family="DejaVu Sans, sans-serif" font-size="16" fill="#e6e6e6">${escapeHtml(header)}</text>`);
   const rowHeight = layout.tileHeight + CAPTION_HEIGHT + GAP;
+  const tileStride = layout.tileWidth * 3;
   for (let start = 0; start < shots.length; start += layout.columns) {
-    const row = shots.slice(start, start + layout.columns);
-    const tiles = await mapLimited(row, options.concurrency ?? 4, (shot: Shot) =>
-      tileImage(path.resolve(outputDir, shot.keyframe.image), layout));
-    const layers: OverlayOptions[] = [];
-    row.forEach((shot, col) => {
-      const left = GAP + col * (layout.tileWidth + GAP);
-      const tile = tiles[col];
-      if (tile) layers.push({ input: tile, left, top: 0 });
-      const caption = `<text x="0" y="16" ${font} font-size="13" fill="#ffb000">#${first + start + col + 1}</text>`
-        + `<text x="${layout.tileWidth}" y="16" ${font} font-size="13" fill="#e6e6e6" text-anchor="end">${escapeHtml(tc(shot.startFrame))}</text>`;
-      layers.push({ input: textSvg(layout.tileWidth, CAPTION_HEIGHT, caption), left, top: layout.tileHeight });
-    });
     const top = layout.headerHeight + (start / layout.columns) * rowHeight;
-    const height = Math.min(rowHeight, layout.height - top);
-    await paste(strip(rowHeight).composite(layers), top, height);
+    let captions = '';
+    for (const [col, shot] of shots.slice(start, start + layout.columns).entries()) {
+      const left = GAP + col * (layout.tileWidth + GAP);
+      const tile = await tileImage(path.resolve(outputDir, shot.keyframe.image), layout);
+      for (let y = 0; y < layout.tileHeight; y++) tile.copy(canvas, (top + y) * stride + left * 3, y * tileStride, (y + 1) * tileStride);
+      captions += `<text x="${left}" y="${layout.tileHeight + 16}" ${font} font-size="13" fill="#ffb000">#${first + start + col + 1}</text>`
+        + `<text x="${left + layout.tileWidth}" y="${layout.tileHeight + 16}" ${font} font-size="13" fill="#e6e6e6" text-anchor="end">${escapeHtml(tc(shot.startFrame))}</text>`;
+    }
+    await overlay(top, Math.min(rowHeight, layout.height - top), captions);
   }
   return sharp(canvas, { raw: { width: layout.width, height: layout.height, channels: 3 } })
     .jpeg({ quality: options.quality ?? 82 })
