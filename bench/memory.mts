@@ -5,10 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildProgram } from './program.mjs';
 
-/** Peak resident set of the command and its children (GNU time's "Maximum resident set size"), in MB. */
+/**
+ * Peak resident set of the command (GNU time's "Maximum resident set size"), in MB: the largest
+ * of the CLI's own peak and each child's (ffmpeg), not their sum. Where the CLI's memory goes
+ * phase by phase: sample /proc/self/status (VmHWM) and process.memoryUsage() around each stage.
+ */
 function peakRssMb(args: string[]): { mb: number; seconds: number } {
   const t0 = performance.now();
-  // The CLI's own process; ffmpeg runs as a child whose pipes are bounded, reported separately by time -v.
+  // ffmpeg runs as children of the CLI; wait4's maximum covers them one by one.
   const r = spawnSync('/usr/bin/time', ['-v', process.execPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
   const text = r.stderr.toString();
   if (r.status !== 0) throw new Error(`analyze failed: ${text.slice(-2000)}`);
