@@ -38,9 +38,10 @@ export interface FaceAnalyzer {
 }
 
 /**
- * Frame width for face analysis. At 640 the fast detector (TinyFaceDetector at input 416) finds
- * faces down to about 1/6 of the frame height; at input 320 it missed faces under about 1/7 on
- * the test clips. Cost on the WASM backend (bench/characters.mts --cost, 2-core machine, idle):
+ * Frame width for face analysis. At 640 the fast detector (TinyFaceDetector at input 416, weak
+ * detections kept) finds most faces down to about 1/7 of the frame height, a third of those at
+ * 1/8 and none under 1/10 (bench/face-sizes.mts); frames of 960 or 1280 gave no more without a
+ * larger input size. Cost on the WASM backend (bench/characters.mts --cost, 2-core machine, idle):
  * detector ~62 ms a frame, landmarks + descriptor ~43 ms a face (less where a face is carried
  * over from the previous sample, see REUSE_*).
  */
@@ -69,16 +70,23 @@ const SIGNATURE_SIDE = 12;
 /**
  * Detections below this score are dropped. The fast detector keeps weaker ones, down to
  * FAST_MIN_FACE_SCORE: small and wide-shot faces mostly score 0.1-0.4 on TinyFaceDetector
- * (bench/face-sizes.mts: at 1/7 of the frame height 40% of faces found at 0.4, 80% at 0.2, 93% at 0.1).
+ * (bench/face-sizes.mts, at 1/7 of the frame height: 40% of faces found at 0.4, 80% at 0.2,
+ * 93% at 0.1).
  * Such a face counts only when its track matches someone in the gallery (summarizeCharacters,
  * CONFIRMED_FACE_SCORE): the weak boxes are mostly not faces.
  */
 const MIN_FACE_SCORE = CONFIRMED_FACE_SCORE;
 const FAST_MIN_FACE_SCORE = 0.1;
 /**
- * TinyFaceDetector input size: at 320 it missed faces under ~1/7 of the frame height on the test
- * clips. 608 finds more (bench/face-sizes.mts) but costs twice as much on every sample, faceless
- * ones included; the lower score with track confirmation gains more at no cost.
+ * At most this many weak detections a frame get a descriptor (~40 ms each on WASM), the best
+ * scoring: on a busy wide shot of ../shared/media the fast detector made up to three.
+ */
+const MAX_WEAK_FACES = 3;
+/**
+ * TinyFaceDetector input size. bench/face-sizes.mts, faces found at 1/8, 1/7, 1/6 of the frame
+ * height (score 0.4): input 416 7/40/60%, 608 93/100/93% but 175 ms a frame instead of 82, on
+ * every sample, faceless ones included (the accurate detector: 100% down to 1/8, 87% at 1/10,
+ * 326 ms). Keeping weak detections (FAST_MIN_FACE_SCORE) gains most of that at no detector cost.
  */
 const FAST_INPUT_SIZE = 416;
 /** Faces smaller than this many pixels high give descriptors too poor to identify anyone. */
@@ -109,6 +117,7 @@ export async function createFaceAnalyzer(options: CharacterAnalyzerOptions): Pro
       const faces = await models.detect(frame, detector, {
         minScore: detector === 'fast' ? FAST_MIN_FACE_SCORE : MIN_FACE_SCORE,
         inputSize: FAST_INPUT_SIZE,
+        weak: { below: CONFIRMED_FACE_SCORE, max: MAX_WEAK_FACES },
         known: (box) => {
           if (!prior) return undefined;
           const signature = faceSignature(frame, box);

@@ -23,6 +23,11 @@ export interface DetectOptions {
   readonly minScore?: number;
   readonly inputSize?: number;
   readonly known?: (box: { x: number; y: number; width: number; height: number }) => Float32Array | undefined;
+  /**
+   * Of the detections scoring under `weak.below`, only the `weak.max` best get landmarks and a
+   * descriptor (the rest are dropped): a cap on what a low `minScore` costs on a busy frame.
+   */
+  readonly weak?: { readonly below: number; readonly max: number };
 }
 
 /** The face-api networks, loaded once per thread onto the runtime's backend. */
@@ -98,7 +103,12 @@ async function load(runtime: TfRuntime): Promise<FaceModels> {
         const detectorOptions = detector === 'accurate'
           ? new faceapi.SsdMobilenetv1Options({ minConfidence: options.minScore ?? 0.5, maxResults: 20 })
           : new faceapi.TinyFaceDetectorOptions({ inputSize: options.inputSize ?? 320, scoreThreshold: options.minScore ?? 0.5 });
-        const detections: any[] = await faceapi.detectAllFaces(input, detectorOptions);
+        let detections: any[] = await faceapi.detectAllFaces(input, detectorOptions);
+        if (options.weak) {
+          const { below, max } = options.weak;
+          const weak = detections.filter((d) => d.score < below).sort((a, b) => b.score - a.score);
+          detections = [...detections.filter((d) => d.score >= below), ...weak.slice(0, max)];
+        }
         const boxOf = (d: any): { x: number; y: number; width: number; height: number } => ({ x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height });
         const reused = detections.map((d) => options.known?.(boxOf(d)));
         const missing = detections.filter((_, i) => !reused[i]);
