@@ -24,7 +24,7 @@ import { writeExports } from './export/write-exports.js';
 import { analysisSize, decodeFrames } from './frames/decode.js';
 import type { RgbFrame } from './frames/frame.js';
 import sharp from './frames/image-codec.js';
-import { keyframeFileName, renderKeyframeJpeg } from './frames/keyframe-images.js';
+import { keyframeBatchSize, keyframeFileName, renderKeyframeJpegs } from './frames/keyframe-images.js';
 import { probeMedia } from './ingest/probe.js';
 import { validateInput } from './ingest/validate.js';
 import { createBoundaryDetector } from './keyframes/boundaries.js';
@@ -68,7 +68,7 @@ export interface AnalyzeOutput {
 const contactSheetName = (page: number): string => (page === 0 ? 'contact-sheet.jpg' : `contact-sheet-${page + 1}.jpg`);
 /** Progress is reported every this many frames. */
 const PROGRESS_EVERY = 25;
-/** Keyframe seeks run this many at a time: each is a short ffmpeg process. */
+/** Keyframe batches run this many at a time once the decode is over: each is a short ffmpeg process. */
 const KEYFRAME_CONCURRENCY = 2;
 
 /**
@@ -124,24 +124,38 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
     const keyframeDir = path.join(staging, 'keyframes');
     await fs.mkdir(keyframeDir);
     const frameSeconds = 1 / toNumber(media.fps);
-    // Keyframe images are fetched while the decode goes on, one at a time so the decode keeps the CPU.
+    // Keyframe images are fetched while the decode goes on, a batch (one ffmpeg) at a time so the
+    // decode keeps the CPU; a batch starts once enough shots have ended, and at the end.
     const images = new TaskQueue(1);
+    const batchSize = keyframeBatchSize(media.width, media.height);
+    let pending: number[] = [];
     let written = 0;
     let expected = 0;
     const fetched = new Set<number>();
+    const flushKeyframes = (): void => {
+      for (let start = 0; start < pending.length; start += batchSize) {
+        const batch = pending.slice(start, start + batchSize);
+        images.add(async () => {
+          const requests = batch.map((frame) => ({ ptsSeconds: frameTimes[frame] ?? framesToSeconds(frame, media.fps), intra: shotKeyframes.isIntra(frame) }));
+          const jpegs = await renderKeyframeJpegs(filePath, requests, frameSeconds, display, { maxWidth: settings.keyframeWidth, signal: options.signal });
+          for (const [i, frame] of batch.entries()) {
+            const jpeg = jpegs[i]!;
+            await fs.writeFile(path.join(keyframeDir, keyframeFileName(frame)), jpeg);
+            // Every shot keyframe is classified too, as soon as it exists (not after the decode).
+            if (models && models.classifyEvery > 0 && !models.hasSample(frame)) models.classifyFrames([await imageFrame(jpeg, frame, size)]);
+            written += 1;
+            options.onProgress?.({ file: filePath, stage: 'keyframes', done: written, total: expected });
+          }
+        });
+      }
+      pending = [];
+    };
     const fetchKeyframe = (frame: number): void => {
       if (fetched.has(frame)) return;
       fetched.add(frame);
       expected += 1;
-      images.add(async () => {
-        const jpeg = await renderKeyframeJpeg(filePath, frameTimes[frame] ?? framesToSeconds(frame, media.fps), frameSeconds, display,
-          { maxWidth: settings.keyframeWidth, signal: options.signal, intra: shotKeyframes.isIntra(frame) });
-        await fs.writeFile(path.join(keyframeDir, keyframeFileName(frame)), jpeg);
-        // Every shot keyframe is classified too, as soon as it exists (not after the decode).
-        if (models && models.classifyEvery > 0 && !models.hasSample(frame)) models.classifyFrames([await imageFrame(jpeg, frame, size)]);
-        written += 1;
-        options.onProgress?.({ file: filePath, stage: 'keyframes', done: written, total: expected });
-      });
+      pending.push(frame);
+      if (pending.length >= batchSize) flushKeyframes();
     };
     let frameCount = 0;
 
@@ -181,6 +195,7 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
 
     const { spans, picks, fresh } = shotKeyframes.finish(transitions, frameCount);
     for (const pick of fresh) fetchKeyframe(pick.frame);
+    flushKeyframes();
     images.setConcurrency(KEYFRAME_CONCURRENCY);
     await images.drain();
 
@@ -210,6 +225,7 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
     const labelChanges = labelChangeKeyframes(sceneSegments, spans)
       .map((k) => (k.frame === spans[k.shot]?.startFrame ? { ...k, frame: picks[k.shot]! } : k));
     for (const k of labelChanges) fetchKeyframe(k.frame);
+    flushKeyframes();
     await images.drain();
 
     let shots: Shot[] = spans.map((span, index) => ({

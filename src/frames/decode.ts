@@ -109,7 +109,6 @@ export async function* decodeFrames(filePath: string, options: DecodeOptions): A
   const stderr = child.stdio[2] as Readable;
   stderr.setEncoding('utf8');
   stderr.on('data', (text: string) => {
-    stderrTail = (stderrTail + text).slice(-STDERR_TAIL_BYTES * 4);
     const lines = (partial + text).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) {
@@ -117,11 +116,16 @@ export async function* decodeFrames(filePath: string, options: DecodeOptions): A
       if (m) {
         pts.push(Number(m[3]));
         intra.push(m[4] === '1');
+      } else {
+        // Only what is not a showinfo line is kept for error messages, trimmed now and then:
+        // re-slicing a 16 kB tail on every chunk was two thirds of the decode's JS allocation.
+        stderrTail += `${line}\n`;
+        if (stderrTail.length > STDERR_TAIL_BYTES * 8) stderrTail = stderrTail.slice(-STDERR_TAIL_BYTES * 4);
       }
     }
     ptsWaiter?.();
   });
-  stderr.on('end', () => { stderrEnded = true; ptsWaiter?.(); });
+  stderr.on('end', () => { stderrTail += partial; stderrEnded = true; ptsWaiter?.(); });
 
   // With a sparse output, ffmpeg may write tens of dense frames before the next sparse one (or
   // the reverse): every pipe reads ahead far enough that neither side waits on the other.
