@@ -27,7 +27,7 @@ import { boxIou, CONFIRMED_FACE_SCORE, type FaceBox } from '../src/classify/face
 import { loadTensorflow } from '../src/classify/tf-runtime.js';
 import { decodeFrames } from '../src/frames/decode.js';
 import type { RgbFrame } from '../src/frames/frame.js';
-import { demoPhoto, galleryPhoto, PEOPLE, type Person } from '../test/helpers/face-media.js';
+import { cutOut, demoPhoto, galleryPhoto, PEOPLE, type Person } from '../test/helpers/face-media.js';
 import { ffmpeg } from '../test/helpers/media.js';
 
 const { values } = parseArgs({ options: { explore: { type: 'boolean', default: false }, people: { type: 'string', default: '3' }, only: { type: 'string' } } });
@@ -50,20 +50,6 @@ const people = (Object.keys(PEOPLE) as Person[]).slice(0, Number(values.people))
 const work = await fs.mkdtemp(path.join(os.tmpdir(), 'roughcut-face-sizes-'));
 const runtime = await loadTensorflow({});
 
-/** Head-and-shoulders cut-out of a person (as test/helpers/face-media.ts makes it), with the face box inside it. */
-async function cutOut(person: Person): Promise<{ data: Buffer; width: number; height: number; face: FaceBox }> {
-  const { photo, face } = PEOPLE[person];
-  const [x, y, w, h] = face;
-  const meta = await sharp(demoPhoto(photo)).metadata();
-  const left = Math.max(0, Math.round(x - 0.6 * w));
-  const top = Math.max(0, Math.round(y - 0.5 * h));
-  const width = Math.min(meta.width! - left, Math.round(2.2 * w));
-  const height = Math.min(meta.height! - top, Math.round(2.3 * h));
-  const { data, info } = await sharp(demoPhoto(photo)).extract({ left, top, width, height }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height, face: { x: x - left, y: y - top, width: w, height: h } };
-}
-
-/** The still: background with the person's face `size` of the frame high, centred at `centerX`; the face box in frame pixels. */
 async function still(background: Buffer, person: Person | null, size: number, centerX: number): Promise<{ png: Buffer; box: FaceBox | null }> {
   const canvas = sharp(background);
   if (!person) return { png: await canvas.png().toBuffer(), box: null };

@@ -24,8 +24,8 @@ export function demoPhoto(name: string): string {
   return path.join(DEMO, name);
 }
 
-/** A head-and-shoulders cut-out of a person (RGB), from the full-resolution photo. */
-async function cutOut(person: Person): Promise<{ data: Buffer; width: number; height: number; faceHeight: number }> {
+/** A head-and-shoulders cut-out of a person (RGB), from the full-resolution photo, with the face box inside it. */
+export async function cutOut(person: Person): Promise<{ data: Buffer; width: number; height: number; faceHeight: number; face: { x: number; y: number; width: number; height: number } }> {
   const { photo, face } = PEOPLE[person];
   const [x, y, w, h] = face;
   const meta = await sharp(demoPhoto(photo)).metadata();
@@ -34,7 +34,7 @@ async function cutOut(person: Person): Promise<{ data: Buffer; width: number; he
   const width = Math.min(meta.width! - left, Math.round(2.2 * w));
   const height = Math.min(meta.height! - top, Math.round(2.3 * h));
   const { data, info } = await sharp(demoPhoto(photo)).extract({ left, top, width, height }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height, faceHeight: h };
+  return { data, width: info.width, height: info.height, faceHeight: h, face: { x: x - left, y: y - top, width: w, height: h } };
 }
 
 /** A JPEG photo of one person for the gallery (head and shoulders, full resolution). */
