@@ -3,7 +3,7 @@ import type { LayersModel, Tensor2D } from '@tensorflow/tfjs';
 import { RoughcutError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { RgbFrame } from '../frames/frame.js';
-import { BACKBONE_INFO, loadBackbone, type Backbone } from './backbone.js';
+import { BACKBONE_INFO, loadBackbone, scaleStyle, type Backbone, type StyleScaling } from './backbone.js';
 import { LOOK_FEATURE_COUNT, scaledLook, type LookScaling } from './look-features.js';
 import { readModelFolder, type Architecture } from './model-store.js';
 import { framesToTensor } from './preprocess.js';
@@ -31,7 +31,9 @@ export interface LoadClassifierOptions {
 /**
  * Loads a model folder written by `trainClassifier` (`roughcut train`). For the backbone
  * architecture the folder holds only the head; the backbone comes from the installed nsfwjs
- * package, loaded once per process or worker thread.
+ * package, loaded once per process or worker thread. Folders written before the style features
+ * existed (no `style` in labels.json) load and classify as they were trained, on the embedding
+ * (and look features) alone.
  *
  * @throws RoughcutError `BAD_MODEL` naming the folder when labels.json/model.json are missing or
  *   malformed, or the folder names a backbone this build does not ship, with the fix.
@@ -57,7 +59,7 @@ function createClassifier(
   runtime: TfRuntime,
   model: LayersModel,
   backbone: Backbone | undefined,
-  about: { classes: readonly string[]; architecture: Architecture; inputSize: number; modelDir: string; batchSize: number; look?: LookScaling },
+  about: { classes: readonly string[]; architecture: Architecture; inputSize: number; modelDir: string; batchSize: number; look?: LookScaling; style?: StyleScaling },
 ): Classifier {
   const { tf } = runtime;
   const width = about.classes.length;
@@ -74,7 +76,8 @@ function createClassifier(
         const probabilities = tf.tidy(() => {
           const input = framesToTensor(tf, batch, about.inputSize);
           if (!backbone) return model.predict(input) as Tensor2D;
-          const embedded = backbone.embed(input);
+          // Models trained with style features get them from the same forward pass; older ones the embedding alone.
+          const embedded = about.style ? scaleStyle(tf, backbone.embedWithStyle(input), about.style) : backbone.embed(input);
           return model.predict(look ? tf.concat([embedded, tf.tensor2d(look, [batch.length, LOOK_FEATURE_COUNT])], 1) : embedded) as Tensor2D;
         });
         const values = await probabilities.data() as Float32Array;

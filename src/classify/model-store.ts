@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { LayersModel, io } from '@tensorflow/tfjs';
 import { RoughcutError } from '../core/errors.js';
-import type { BackboneInfo } from './backbone.js';
+import { STYLE_LAYER, STYLE_SIZE, type BackboneInfo, type StyleScaling } from './backbone.js';
 import type { Tf } from './tf-runtime.js';
 import { LOOK_FEATURE_COUNT, type LookScaling } from './look-features.js';
 
@@ -26,6 +26,12 @@ export interface ModelLabels {
   readonly validationAccuracy: number;
   /** Backbone models: how the look features beside the embedding are scaled (absent: embedding only). */
   readonly look?: LookScaling;
+  /**
+   * Backbone models: how the style features ({@link STYLE_LAYER} mean and spread) beside the
+   * embedding are scaled. Absent in models trained before they were added: those read the
+   * embedding alone, as they were trained.
+   */
+  readonly style?: StyleScaling;
 }
 
 /** File names inside a model folder. */
@@ -215,7 +221,19 @@ function parseLabels(value: unknown, bad: (what: string) => RoughcutError): Mode
     trainedAt: typeof v.trainedAt === 'string' ? v.trainedAt : '',
     validationAccuracy: typeof v.validationAccuracy === 'number' ? v.validationAccuracy : Number.NaN,
     ...(v.look === undefined ? {} : { look: lookScaling(v.look, where, bad) }),
+    ...(v.style === undefined ? {} : { style: styleScaling(v.style, where, bad) }),
   };
+}
+
+/** The `style` block of labels.json: the layer, a mean and a spread per style value, and a weight. */
+function styleScaling(value: unknown, where: string, bad: (what: string) => RoughcutError): StyleScaling {
+  const v = value as Partial<StyleScaling> | null;
+  const numbers = (a: unknown): a is number[] => Array.isArray(a) && a.length === STYLE_SIZE && a.every((x) => typeof x === 'number' && Number.isFinite(x));
+  if (!v || !numbers(v.mean) || !numbers(v.std) || typeof v.weight !== 'number') {
+    throw bad(`${where} has a "style" block without ${STYLE_SIZE} means, ${STYLE_SIZE} spreads and a weight`);
+  }
+  if (v.layer !== STYLE_LAYER) throw bad(`${where} has style features from layer ${JSON.stringify(v.layer)}, but this roughcut computes them from ${STYLE_LAYER}`);
+  return { layer: v.layer, mean: v.mean, std: v.std, weight: v.weight };
 }
 
 /** The `look` block of labels.json: a mean and a spread per look feature, and a weight. */

@@ -4,7 +4,7 @@ import { RoughcutError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { escapeXml } from '../export/markup.js';
 import type { RgbFrame } from '../frames/frame.js';
-import { BACKBONE_INFO, DEFAULT_EMBEDDING_INPUT_SIZE, embedFrames, loadBackbone } from './backbone.js';
+import { BACKBONE_INFO, DEFAULT_EMBEDDING_INPUT_SIZE, embedFrames, fitStyleScaling, loadBackbone, scaleStyle, STYLE_LAYER, STYLE_SIZE, STYLE_WEIGHT, type StyleScaling } from './backbone.js';
 import { createCompactCnn, createHead, DEFAULT_CNN_INPUT_SIZE } from './compact-cnn.js';
 import { fitLookScaling, LOOK_FEATURE_COUNT, LOOK_WEIGHT, lookFeatures, scaledLook, type LookScaling } from './look-features.js';
 import { checkModelOutDir, MODEL_FILES, writeModelFolder, type Architecture, type ModelLabels } from './model-store.js';
@@ -157,7 +157,10 @@ const CNN_DEFAULTS = { epochs: 25, patience: 5, learningRate: 3e-4, imagesPerEpo
  * (`model.json`, `weights.bin`, `labels.json`, `training-report.json`, `training-report.html`).
  *
  * - `backbone`: embeddings of every image are computed once with the frozen MobileNetV2, then a
- *   small head trains on the cached embeddings (~0.3 s an epoch for 700 images).
+ *   small head trains on the cached embeddings (~0.3 s an epoch for 700 images). Beside each
+ *   embedding the head reads the style features (an earlier layer's mean and spread, see
+ *   `STYLE_LAYER`) and the look features, both standardised on the training frames; labels.json
+ *   records both scalings.
  * - `cnn`: the compact CNN trains from scratch on the frames squashed to 48x48, each epoch on
  *   at most `cnnImagesPerEpoch` images, a random half flipped left-right and each a random crop
  *   of 80-100% per side resized back (on shared/media this slowed the over-fitting a little).
@@ -203,7 +206,7 @@ export async function trainClassifier(train: readonly LabelledImage[], validatio
   const gradientNote = runtime.backend === 'wasm' ? ensureWasmGradients(tf) : undefined;
   const candidates: TrainCandidate[] = [];
   const skipped: { architecture: Architecture; reason: string }[] = [];
-  let best: { candidate: TrainCandidate; model: LayersModel; inputSize: number; look?: LookScaling } | undefined;
+  let best: { candidate: TrainCandidate; model: LayersModel; inputSize: number; look?: LookScaling; style?: StyleScaling } | undefined;
   const yTrain = tf.oneHot(tf.tensor1d(yTrainIndex, 'int32'), classes.length) as Tensor2D;
   const yVal = tf.oneHot(tf.tensor1d(yValIndex, 'int32'), classes.length) as Tensor2D;
   try {
@@ -220,6 +223,7 @@ export async function trainClassifier(train: readonly LabelledImage[], validatio
       let xVal: Tensor | undefined;
       let model: LayersModel | undefined;
       let look: LookScaling | undefined;
+      let style: StyleScaling | undefined;
       try {
         let fitted: FitResult;
         if (architecture === 'backbone') {
@@ -227,15 +231,19 @@ export async function trainClassifier(train: readonly LabelledImage[], validatio
           const images = [...train, ...validation].map((item) => item.image);
           const embedded = await embedFrames(runtime, backbone, images, {
             inputSize: embeddingInputSize,
+            style: true,
             signal: options.signal,
             onProgress: (done, total) => options.onStage?.('embed', done, total),
           });
-          // The head sees the embedding and the frame's look (colour, letterbox, texture), scaled by the training frames.
+          // The head sees the embedding, the style features (an earlier layer's statistics) and
+          // the frame's look (colour, letterbox, texture), the last two scaled by the training frames.
           const scaling = fitLookScaling(train.map((item) => lookFeatures(item.image)));
           look = scaling;
-          const width = backbone.embeddingSize + LOOK_FEATURE_COUNT;
+          const styleScaling = fitStyleScaling(embedded, train.length);
+          style = styleScaling;
+          const width = backbone.embeddingSize + STYLE_SIZE + LOOK_FEATURE_COUNT;
           const all = tf.tidy(() => tf.concat([
-            tf.tensor2d(embedded, [images.length, backbone.embeddingSize]),
+            scaleStyle(tf, tf.tensor2d(embedded, [images.length, backbone.embeddingSize + STYLE_SIZE]), styleScaling),
             tf.tensor2d(scaledLook(images, scaling), [images.length, LOOK_FEATURE_COUNT]),
           ], 1));
           const [trainPart, valPart] = tf.split(all, [train.length, validation.length]) as [Tensor2D, Tensor2D];
@@ -283,7 +291,7 @@ export async function trainClassifier(train: readonly LabelledImage[], validatio
         // than the validation set's own noise (see beats()).
         if (!best || beats(candidate.validationAccuracy, best.candidate.validationAccuracy, validation.length)) {
           best?.model.dispose();
-          best = { candidate, model, inputSize: architecture === 'backbone' ? embeddingInputSize : cnnInputSize, ...(look ? { look } : {}) };
+          best = { candidate, model, inputSize: architecture === 'backbone' ? embeddingInputSize : cnnInputSize, ...(look ? { look } : {}), ...(style ? { style } : {}) };
           model = undefined;
         }
       } finally {
@@ -313,6 +321,7 @@ export async function trainClassifier(train: readonly LabelledImage[], validatio
         cnn: { ...CNN_DEFAULTS, imagesPerEpoch: cnnImagesPerEpoch, ...pick(options), augmentation: 'horizontal flip of a random half of each epoch; every image a random crop of 80-100% per side, resized back' },
         balancing: 'class weights n / (classes x count)',
         earlyStopping: 'validation loss; best weights restored (the CNN keeps them; the head is then refitted on training and validation frames for max(best epoch, 20) epochs)',
+        style: `${STYLE_SIZE} style features (${STYLE_LAYER} mean and standard deviation per channel) beside the embedding, standardised, weight ${STYLE_WEIGHT}`,
         look: `${LOOK_FEATURE_COUNT} look features (aspect, letterbox, colour, texture) beside the embedding, standardised, weight ${LOOK_WEIGHT}`,
         optimizer: 'adam',
       },
@@ -327,6 +336,7 @@ export async function trainClassifier(train: readonly LabelledImage[], validatio
       trainedAt: new Date().toISOString(),
       validationAccuracy: best.candidate.validationAccuracy,
       ...(best.look ? { look: best.look } : {}),
+      ...(best.style ? { style: best.style } : {}),
     };
     await writeModelFolder(tf, options.outDir, best.model, labels, {
       [MODEL_FILES.report]: `${JSON.stringify(report, null, 2)}\n`,
