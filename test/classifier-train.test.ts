@@ -4,8 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMBEDDING_SIZE, STYLE_LAYER, STYLE_SIZE, STYLE_WEIGHT } from '../src/classify/backbone.js';
 import { loadClassifier } from '../src/classify/classifier.js';
 import { createHead } from '../src/classify/compact-cnn.js';
+import { fitLookScaling, LOOK_FEATURE_COUNT, lookFeatures } from '../src/classify/look-features.js';
 import { readModelFolder, writeModelFolder, type ModelLabels } from '../src/classify/model-store.js';
 import { loadTensorflow, type Tf, type TfRuntime } from '../src/classify/tf-runtime.js';
 import { trainClassifier, type LabelledImage, type TrainReport } from '../src/classify/train.js';
@@ -195,6 +197,14 @@ describe('trainClassifier and loadClassifier', () => {
     expect(report.settings).toEqual({ source: 'synthetic patterns' });
     const labels = JSON.parse(await fs.readFile(path.join(dir, 'labels.json'), 'utf8')) as Record<string, unknown>;
     expect(labels).toMatchObject({ version: 1, classes: [...CLASSES], architecture: 'backbone', inputSize: 160, backbone: { package: 'nsfwjs@4.4.0', model: 'mobilenet_v2', layer: 'out_relu' } });
+    // The style features' scaling is recorded beside the look features'.
+    const style = labels.style as { layer: string; mean: number[]; std: number[]; weight: number };
+    expect(style.layer).toBe(STYLE_LAYER);
+    expect(style.mean).toHaveLength(STYLE_SIZE);
+    expect(style.std).toHaveLength(STYLE_SIZE);
+    expect(style.std.some((v) => v > 0)).toBe(true);
+    expect(style.weight).toBe(STYLE_WEIGHT);
+    expect(String(report.training?.style)).toContain(STYLE_LAYER);
     expect(JSON.parse(await fs.readFile(path.join(dir, 'training-report.json'), 'utf8'))).toEqual(report);
     const html = await fs.readFile(path.join(dir, 'training-report.html'), 'utf8');
     expect(html).toContain('<svg');
@@ -249,6 +259,51 @@ describe('trainClassifier and loadClassifier', () => {
       first.dispose();
       second.dispose();
     }
+  });
+});
+
+describe('models saved before the style features', () => {
+  it('load and classify on the embedding and look features alone', async () => {
+    // The folder an older roughcut wrote: a head reading 1280 + 48 values, labels.json without "style".
+    const dir = path.join(root, 'before-style');
+    const head = createHead(runtime.tf, { classCount: CLASSES.length, inputSize: EMBEDDING_SIZE + LOOK_FEATURE_COUNT, seed: 1 });
+    try {
+      await writeModelFolder(runtime.tf, dir, head, {
+        version: 1, classes: [...CLASSES], architecture: 'backbone', inputSize: 160,
+        backbone: { package: 'nsfwjs@4.4.0', model: 'mobilenet_v2', layer: 'out_relu' }, normalisation: 'rgb/255', trainedAt: '', validationAccuracy: 1,
+        look: fitLookScaling(train.map((item) => lookFeatures(item.image))),
+      });
+    } finally {
+      head.dispose();
+    }
+    const classifier = await loadClassifier(dir, { runtime });
+    try {
+      const rows = await classifier.classify(heldOut.slice(0, 5).map((item) => item.image));
+      expect(rows).toHaveLength(5);
+      for (const row of rows) expect(row.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 3);
+    } finally {
+      classifier.dispose();
+    }
+  });
+
+  it('a head that does not read what labels.json describes is refused with the folder and the fix', async () => {
+    const dir = path.join(root, 'style-removed');
+    await fs.cp(path.join(root, 'backbone'), dir, { recursive: true });
+    const labels = JSON.parse(await fs.readFile(path.join(dir, 'labels.json'), 'utf8')) as Record<string, unknown>;
+    await fs.writeFile(path.join(dir, 'labels.json'), JSON.stringify({ ...labels, style: undefined }));
+    const error = await roughcutErrorOf(loadClassifier(dir, { runtime }));
+    expect(error.code).toBe('BAD_MODEL');
+    expect(error.message).toContain(dir);
+    expect(error.message).toContain(`reads ${EMBEDDING_SIZE + STYLE_SIZE + LOOK_FEATURE_COUNT} values a frame, but labels.json describes ${EMBEDDING_SIZE + LOOK_FEATURE_COUNT}`);
+    expect(error.message).toContain('roughcut train');
+
+    const shortStyle = path.join(root, 'short-style');
+    await fs.cp(path.join(root, 'backbone'), shortStyle, { recursive: true });
+    const style = labels.style as { mean: number[] };
+    await fs.writeFile(path.join(shortStyle, 'labels.json'), JSON.stringify({ ...labels, style: { ...style, mean: style.mean.slice(1) } }));
+    const shortError = await roughcutErrorOf(loadClassifier(shortStyle, { runtime }));
+    expect(shortError.code).toBe('BAD_MODEL');
+    expect(shortError.message).toContain(`"style" block without ${STYLE_SIZE} means`);
   });
 });
 

@@ -3,7 +3,7 @@ import type { LayersModel, Tensor2D } from '@tensorflow/tfjs';
 import { RoughcutError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { RgbFrame } from '../frames/frame.js';
-import { BACKBONE_INFO, loadBackbone, scaleStyle, type Backbone, type StyleScaling } from './backbone.js';
+import { BACKBONE_INFO, EMBEDDING_SIZE, loadBackbone, scaleStyle, STYLE_SIZE, type Backbone, type StyleScaling } from './backbone.js';
 import { LOOK_FEATURE_COUNT, scaledLook, type LookScaling } from './look-features.js';
 import { readModelFolder, type Architecture } from './model-store.js';
 import { framesToTensor } from './preprocess.js';
@@ -36,7 +36,8 @@ export interface LoadClassifierOptions {
  * (and look features) alone.
  *
  * @throws RoughcutError `BAD_MODEL` naming the folder when labels.json/model.json are missing or
- *   malformed, or the folder names a backbone this build does not ship, with the fix.
+ *   malformed, the folder names a backbone this build does not ship, or its head does not read
+ *   the features labels.json describes, with the fix (retrain with roughcut train).
  */
 export async function loadClassifier(modelDir: string, options: LoadClassifierOptions): Promise<Classifier> {
   const { runtime } = options;
@@ -48,6 +49,13 @@ export async function loadClassifier(modelDir: string, options: LoadClassifierOp
     if (wanted.package !== BACKBONE_INFO.package || wanted.model !== BACKBONE_INFO.model || wanted.layer !== BACKBONE_INFO.layer) {
       model.dispose();
       throw new RoughcutError('BAD_MODEL', `${modelDir}: the model was trained on ${wanted.package} ${wanted.model}/${wanted.layer} embeddings, but this roughcut has ${BACKBONE_INFO.package} ${BACKBONE_INFO.model}/${BACKBONE_INFO.layer}. Train it again with roughcut train <data> --out ${modelDir}.`, { file: modelDir });
+    }
+    // The head reads the embedding, then the style and look features when labels.json has their scalings.
+    const expected = EMBEDDING_SIZE + (labels.style ? STYLE_SIZE : 0) + (labels.look ? LOOK_FEATURE_COUNT : 0);
+    const width = model.inputs[0]?.shape.at(-1);
+    if (width !== expected) {
+      model.dispose();
+      throw new RoughcutError('BAD_MODEL', `${modelDir}: the model's head reads ${width} values a frame, but labels.json describes ${expected} (embedding ${EMBEDDING_SIZE}${labels.style ? ` + style ${STYLE_SIZE}` : ''}${labels.look ? ` + look ${LOOK_FEATURE_COUNT}` : ''}); the folder was changed by hand or written by another version. Retrain it with roughcut train <data> --out ${modelDir}.`, { file: modelDir });
     }
     backbone = await loadBackbone(runtime);
   }
