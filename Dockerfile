@@ -29,6 +29,10 @@ ENV NODE_ENV=production
 # Fewer glibc malloc arenas: sharp/libvips threads otherwise keep memory after image work
 # (a 4-sheet contact-sheet render peaked at 209 MB with the default, 155 MB with 2).
 ENV MALLOC_ARENA_MAX=2
+# A fixed mmap threshold: large blocks (sheet canvases, keyframe pictures) go back to the system
+# when freed instead of staying in a thread's heap (bin/roughcut.js sets the same for itself
+# outside the image, by running itself again).
+ENV MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules

@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import path from 'node:path';
 import { analyzeFile } from '../analyze.js';
+import { interruptOnSignals } from './interrupt.js';
 import { addRuleOptions, hasRules, parseRules, type RuleFlags } from '../export/rules.js';
 import { asRoughcutError, RoughcutError } from '../core/errors.js';
 import { createLogger, silentLogger } from '../core/logger.js';
@@ -25,17 +26,12 @@ export interface Io {
   readonly stderr: NodeJS.WriteStream;
 }
 
+export { BUILTIN_COMMANDS } from './commands.js';
+
 /**
  * Adds commands to the program from outside `src/` (the queue commands live in `workers/`, which
  * `src/` never imports): bin/roughcut.js passes them in.
  */
-/**
- * The commands this module defines itself. A command line that starts with one of them needs no
- * plugin (bin/roughcut.js then skips loading the queue commands, and with them BullMQ and the
- * HTTP server, which cost a third of a second of start-up).
- */
-export const BUILTIN_COMMANDS: ReadonlySet<string> = new Set(['analyze', 'probe', 'export', 'train', 'evaluate', 'characters']);
-
 export type CommandPlugin = (program: Command, io: Io, setExit: (code: number) => void) => void;
 
 /** Output folder names for the inputs: the file name without extension, made unique. */
@@ -105,31 +101,45 @@ function buildProgram(io: Io, setExit: (code: number) => void, plugins: readonly
     const names = outputNames(videos);
     let inputErrors = 0;
     let failures = 0;
-    for (const [i, video] of videos.entries()) {
-      try {
-        const media = await validateWhileProbing(video, () => probeMedia(video));
-        const out = await analyzeFile(video, {
-          outDir: path.join(String(opts.out), names[i]!), settings, writeScores: opts.scores === true, media,
-          onProgress: progress.onProgress, logger, exports: exportFormats, exportOptions, ...models, ...(hasRules(rules) ? { rules } : {}),
-        });
-        progress.done();
-        const a = out.analysis;
-        if (json) {
-          io.stdout.write(`${JSON.stringify({ type: 'result', file: video, ok: true, outDir: out.outDir, files: out.files, shots: a.shots.length, transitions: a.transitions.length, framesPerSecond: a.timing.framesPerSecond })}\n`);
-        } else {
-          io.stdout.write(`${video}: ${a.shots.length} shots, ${a.transitions.length} transitions, ${a.source.frameCount} frames at ${a.timing.framesPerSecond.toFixed(0)} fps -> ${out.outDir}\n`);
+    const interrupt = interruptOnSignals((signal) => {
+      progress.done();
+      io.stderr.write(`roughcut: ${signal}: stopping; the file in progress is not written (no partial output) and the rest are not started.\n`);
+    });
+    try {
+      for (const [i, video] of videos.entries()) {
+        if (interrupt.received()) break;
+        try {
+          const media = await validateWhileProbing(video, () => probeMedia(video));
+          interrupt.signal.throwIfAborted();
+          const out = await analyzeFile(video, {
+            outDir: path.join(String(opts.out), names[i]!), settings, writeScores: opts.scores === true, media, signal: interrupt.signal,
+            onProgress: progress.onProgress, logger, exports: exportFormats, exportOptions, ...models, ...(hasRules(rules) ? { rules } : {}),
+          });
+          progress.done();
+          const a = out.analysis;
+          if (json) {
+            io.stdout.write(`${JSON.stringify({ type: 'result', file: video, ok: true, outDir: out.outDir, files: out.files, shots: a.shots.length, transitions: a.transitions.length, framesPerSecond: a.timing.framesPerSecond })}\n`);
+          } else {
+            io.stdout.write(`${video}: ${a.shots.length} shots, ${a.transitions.length} transitions, ${a.source.frameCount} frames at ${a.timing.framesPerSecond.toFixed(0)} fps -> ${out.outDir}\n`);
+          }
+        } catch (thrown) {
+          progress.done();
+          const error = asRoughcutError(thrown, video);
+          if (interrupt.received()) {
+            if (json) io.stdout.write(`${JSON.stringify({ type: 'result', file: video, ok: false, code: 'ABORTED', error: `${video}: cancelled by ${interrupt.received()}.` })}\n`);
+            break;
+          }
+          if (error.isInputError) inputErrors += 1;
+          else failures += 1;
+          logger.error('analysis failed', { file: video, code: error.code, stderr: error.stderr });
+          if (json) io.stdout.write(`${JSON.stringify({ type: 'result', file: video, ok: false, code: error.code, error: error.message })}\n`);
+          io.stderr.write(`roughcut: ${error.message}\n`);
         }
-      } catch (thrown) {
-        progress.done();
-        const error = asRoughcutError(thrown, video);
-        if (error.isInputError) inputErrors += 1;
-        else failures += 1;
-        logger.error('analysis failed', { file: video, code: error.code, stderr: error.stderr });
-        if (json) io.stdout.write(`${JSON.stringify({ type: 'result', file: video, ok: false, code: error.code, error: error.message })}\n`);
-        io.stderr.write(`roughcut: ${error.message}\n`);
       }
+    } finally {
+      interrupt.dispose();
     }
-    setExit(failures > 0 ? EXIT.failed : inputErrors > 0 ? EXIT.usage : EXIT.ok);
+    setExit(interrupt.received() ? interrupt.exitCode() : failures > 0 ? EXIT.failed : inputErrors > 0 ? EXIT.usage : EXIT.ok);
   });
 
   program.command('probe')

@@ -34,12 +34,13 @@ export function keyframeFileName(frame: number): string {
 
 /**
  * How many keyframes one ffmpeg fetches for frames of `width` x `height`: each input holds its
- * own decoder (about 20 MB of reference frames at 1080p), so a batch is about 8 megapixels of
- * pictures: 4 at 1080p, 1 at UHD, 8 at SD. At 1080p a batch of 4 costs 0.12 CPU-s a keyframe
- * against 0.16 alone (ffmpeg's start-up is paid once).
+ * own decoder, about 30 MB of reference frames and buffers at 1080p on top of ffmpeg's 55 MB, so
+ * a batch is about 4 megapixels of pictures: 2 at 1080p (115 MB; 4 took 180 MB, the largest
+ * process of an analysis), 1 at UHD, 8 at SD. At 1080p ffmpeg's start-up is then paid once per
+ * two keyframes (0.12-0.16 CPU-s a keyframe between batches of 4 and of 1).
  */
 export function keyframeBatchSize(width: number, height: number): number {
-  return Math.max(1, Math.min(8, Math.floor(8_300_000 / Math.max(1, width * height))));
+  return Math.max(1, Math.min(8, Math.floor(4_200_000 / Math.max(1, width * height))));
 }
 
 /** One keyframe image to fetch: where the frame is, and whether it is an intra (key) frame. */
