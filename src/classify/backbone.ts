@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { LayersModel, SymbolicTensor, Tensor2D, Tensor4D, io } from '@tensorflow/tfjs';
 import { RoughcutError } from '../core/errors.js';
 import type { RgbFrame } from '../frames/frame.js';
+import { fitColumnScaling } from './column-scaling.js';
 import { framesToTensor } from './preprocess.js';
 import type { Tf, TfRuntime } from './tf-runtime.js';
 
@@ -195,23 +196,7 @@ export const STYLE_WEIGHT = 0.3;
  */
 export function fitStyleScaling(embedded: Float32Array, rows: number, weight = STYLE_WEIGHT): StyleScaling {
   const width = EMBEDDING_SIZE + STYLE_SIZE;
-  const mean = new Float64Array(STYLE_SIZE);
-  const sq = new Float64Array(STYLE_SIZE);
-  for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < STYLE_SIZE; j++) {
-      const v = embedded[r * width + EMBEDDING_SIZE + j]!;
-      mean[j]! += v;
-      sq[j]! += v * v;
-    }
-  }
-  const n = Math.max(1, rows);
-  const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
-  return {
-    layer: STYLE_LAYER,
-    mean: Array.from(mean, (s) => round6(s / n)),
-    std: Array.from(sq, (s, j) => round6(Math.sqrt(Math.max(0, s / n - (mean[j]! / n) ** 2)))),
-    weight,
-  };
+  return { layer: STYLE_LAYER, ...fitColumnScaling(rows, STYLE_SIZE, (r, j) => embedded[r * width + EMBEDDING_SIZE + j]!), weight };
 }
 
 /**

@@ -60,18 +60,23 @@ export interface HeadOptions {
   readonly dropoutRate?: number;
 }
 
+/** Dropout rate of the head's hidden layer (its input drops half this); `fitHead` draws the masks. */
+export const HEAD_DROPOUT = 0.3;
+/** L2 penalty on the head's hidden kernel. */
+export const HEAD_L2 = 1e-4;
+
 /**
  * The small head trained on frozen backbone embeddings: dropout → dense 256 relu → dropout →
  * softmax, with a little L2 so a few hundred examples do not overfit 1280 inputs. Uncompiled.
  */
 export function createHead(tf: Tf, options: HeadOptions): LayersModel {
   const seed = options.seed ?? 1;
-  const rate = options.dropoutRate ?? 0.3;
+  const rate = options.dropoutRate ?? HEAD_DROPOUT;
   return tf.sequential({
     name: 'backbone_head',
     layers: [
       tf.layers.dropout({ inputShape: [options.inputSize ?? EMBEDDING_SIZE], rate: rate / 2 }),
-      tf.layers.dense({ units: options.hiddenUnits ?? 256, activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed }), kernelRegularizer: tf.regularizers.l2({ l2: 1e-4 }) }),
+      tf.layers.dense({ units: options.hiddenUnits ?? 256, activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed }), kernelRegularizer: tf.regularizers.l2({ l2: HEAD_L2 }) }),
       tf.layers.dropout({ rate }),
       tf.layers.dense({ units: options.classCount, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
     ],

@@ -1,6 +1,7 @@
 // A frame's "look": geometry, letterbox, colour and texture statistics that the backbone's
 // squared, content-minded embedding leaves out, and that tell a show's sets and sources apart.
 import type { RgbFrame } from '../frames/frame.js';
+import { fitColumnScaling } from './column-scaling.js';
 
 /** Length of {@link lookFeatures}: aspect 1, letterbox 4, RGB mean and spread 6, texture 1, luma 16, saturation 8, hue 12. */
 export const LOOK_FEATURE_COUNT = 48;
@@ -79,11 +80,7 @@ export function lookFeatures(frame: RgbFrame): Float32Array {
 
 /** Mean and spread of each look feature over the training frames. */
 export function fitLookScaling(rows: readonly Float32Array[], weight = LOOK_WEIGHT): LookScaling {
-  const mean = new Array<number>(LOOK_FEATURE_COUNT).fill(0);
-  const std = new Array<number>(LOOK_FEATURE_COUNT).fill(0);
-  for (const row of rows) row.forEach((v, j) => { mean[j]! += v / rows.length; });
-  for (const row of rows) row.forEach((v, j) => { std[j]! += (v - mean[j]!) ** 2 / rows.length; });
-  return { mean: mean.map(round6), std: std.map((v) => round6(Math.sqrt(v))), weight };
+  return { ...fitColumnScaling(rows.length, LOOK_FEATURE_COUNT, (r, j) => rows[r]![j]!), weight };
 }
 
 /** The scaled look features of frames, `frames.length * LOOK_FEATURE_COUNT` values, row after row. */
@@ -95,8 +92,4 @@ export function scaledLook(frames: readonly RgbFrame[], scaling: LookScaling): F
     });
   });
   return out;
-}
-
-function round6(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
 }
