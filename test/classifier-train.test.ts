@@ -221,6 +221,15 @@ describe('trainClassifier and loadClassifier', () => {
     expect(history.loss.at(-1)!).toBeLessThan(history.loss[0]!);
   });
 
+  it('trains the same compact CNN twice from one seed (seeded shuffles, crops and dropout masks)', async () => {
+    const weights = async (name: string): Promise<Buffer> => {
+      const dir = path.join(root, name);
+      await trainClassifier(train, validation, { outDir: dir, runtime, architecture: 'cnn', epochs: 2, patience: 2, seed: 4, cnnImagesPerEpoch: 24 });
+      return fs.readFile(path.join(dir, 'weights.bin'));
+    };
+    expect((await weights('cnn-seed-a')).equals(await weights('cnn-seed-b'))).toBe(true);
+  });
+
   it('refuses data with one class or a class missing from training', async () => {
     const one = train.filter((item) => item.label === 'checks');
     const error = await roughcutErrorOf(trainClassifier(one, validation.filter((item) => item.label === 'checks'), { outDir: path.join(root, 'never'), runtime }));

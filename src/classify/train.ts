@@ -436,13 +436,15 @@ interface FitResult {
 }
 
 /**
- * Epoch by epoch: a seeded shuffle (and flip, for images), one pass of `fit`, then validation.
+ * Epoch by epoch: a seeded shuffle (and flip, for images), one `fit` call a batch with seeded
+ * dropout masks (so a seed gives one model), then validation.
  * Keeps a copy of the weights with the lowest validation loss, stops after `patience` epochs
  * without improvement and restores that copy. (TF.js's own earlyStopping cannot restore weights.)
  */
 async function fitEarlyStopping(tf: Tf, model: LayersModel, xTrain: Tensor, yTrain: Tensor2D, xVal: Tensor, yVal: Tensor2D, options: FitOptions): Promise<FitResult> {
   model.compile({ optimizer: tf.train.adam(options.learningRate), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const random = mulberry32(options.seed);
+  const dropouts = model.layers.filter((layer) => layer.getClassName() === 'Dropout') as unknown as { seed?: number }[];
   const n = xTrain.shape[0]!;
   const history: TrainHistory = { loss: [], accuracy: [], valLoss: [], valAccuracy: [] };
   let bestLoss = Number.POSITIVE_INFINITY;
@@ -469,16 +471,33 @@ async function fitEarlyStopping(tf: Tf, model: LayersModel, xTrain: Tensor, yTra
         }
         return [xs, tf.gather(yTrain, index)];
       });
-      let fit;
+      // One fit call a batch, each after giving every Dropout layer a fresh seed drawn from
+      // `random`: TF.js draws unseeded masks from Math.random, and a seeded layer repeats one
+      // mask at every step of a call, so this is how the masks become both varied and repeatable.
+      let lossSum = 0;
+      let accuracySum = 0;
       try {
-        fit = await model.fit(x, y, { epochs: 1, batchSize: options.batchSize, shuffle: false, classWeight: options.classWeight, verbose: 0 });
+        for (let start = 0; start < order.length; start += options.batchSize) {
+          const size = Math.min(options.batchSize, order.length - start);
+          for (const layer of dropouts) layer.seed = 1 + Math.floor(random() * 2_147_483_000);
+          const xb = tf.slice(x, start, size);
+          const yb = tf.slice(y, start, size);
+          try {
+            const fit = await model.fit(xb, yb, { epochs: 1, batchSize: size, shuffle: false, classWeight: options.classWeight, verbose: 0 });
+            lossSum += Number(fit.history.loss?.[0]) * size;
+            accuracySum += Number((fit.history.acc ?? fit.history.accuracy)?.[0]) * size;
+          } finally {
+            xb.dispose();
+            yb.dispose();
+          }
+        }
       } finally {
         x.dispose();
         y.dispose();
       }
       const [valLoss, valAccuracy] = await evaluate(model, xVal, yVal, options.batchSize);
-      const loss = Number(fit.history.loss?.[0]);
-      const accuracy = Number((fit.history.acc ?? fit.history.accuracy)?.[0]);
+      const loss = lossSum / Math.max(1, order.length);
+      const accuracy = accuracySum / Math.max(1, order.length);
       history.loss.push(round(loss, 5));
       history.accuracy.push(round(accuracy, 5));
       history.valLoss.push(round(valLoss, 5));
