@@ -154,7 +154,10 @@ export async function renderKeyframeJpegs(
   });
   const raws = await runToBuffers(filePath, args, requests.length, width * height * 3, options);
   try {
-    return await Promise.all(raws.map((raw) => sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: options.quality ?? 85, mozjpeg: false }).toBuffer()));
+    // Without optimised Huffman tables: libjpeg would hold the whole picture's coefficients for a
+    // second pass (4 MB a 720p picture, beside the decode), for files 6 % smaller.
+    return await Promise.all(raws.map((raw) => sharp(raw, { raw: { width, height, channels: 3 } })
+      .jpeg({ quality: options.quality ?? 85, mozjpeg: false, optimiseCoding: false }).toBuffer()));
   } finally {
     for (const raw of raws) rawBuffers.give(raw);
   }
