@@ -1,16 +1,26 @@
 // Characters benchmark: character-per-shot precision/recall on ../shared/media, and analyzeFrame cost (--cost).
 //
 //   npx tsx bench/characters.mts --cost [clip]   ms per analysed frame at the analyzer's frameWidth
-//   npx tsx bench/characters.mts                  precision/recall against bench/truth/characters.json
+//   npx tsx bench/characters.mts                  precision/recall against bench/truth/characters.json,
+//                                                 per clip and overall, fast and accurate detector
+//     --fast | --accurate                         one detector only
+//     --clip=NAME                                 only clips whose file name contains NAME
+//     --threshold=0.55                            another match threshold than the analyzer's
+//     --face-fps=1                                another sampling rate than the default 0.5
+//     --keyframes=transitions                     what-if: also look at a shot's keyframe when all of
+//                                                 its samples fall inside transitions (analyze does
+//                                                 so only for shots with no sample at all)
 //
 // Truth (bench/truth/characters.json): for each clip, people to enrol from frames of one part of
-// the clip (`enrol`: name and seconds), and per shot (frame ranges from the clip's .cuts.json) the
+// the clip (`gallery`: name, clip and seconds; several photos of one person allowed), and per shot (frame ranges from the clip's .cuts.json) the
 // names a person sees on the shot's frames, labelled by looking at frames extracted with ffmpeg.
-// Shots used for enrolment are not scored.
+// Shots used for enrolment are not scored. Frames are those analyze sends: every
+// round(fps / 0.5)-th frame at the analyzer's width, then the keyframe of each shot no sample
+// fell in (stand-in for the keyframe picker: the middle of the shot's frames outside transitions).
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createFaceAnalyzer } from '../src/classify/faces/analyzer.js';
+import { createFaceAnalyzer, FACE_FRAME_WIDTH, FACE_SAMPLE_FPS } from '../src/classify/faces/analyzer.js';
 import { summarizeCharacters } from '../src/classify/faces/characters.js';
 import { descriptorDistance } from '../src/classify/faces/face-models.js';
 import type { FrameFaces } from '../src/classify/faces/types.js';
@@ -26,20 +36,35 @@ const MEDIA = path.resolve(import.meta.dirname, '..', '..', 'shared', 'media');
 const args = process.argv.slice(2);
 const runtime = await loadTensorflow({});
 
-async function analyse(clip: string, gallery: string | undefined, detector: 'fast' | 'accurate'): Promise<{ observed: FrameFaces[]; ms: number[]; cpuMs: number[]; analyzer: Awaited<ReturnType<typeof createFaceAnalyzer>>; fps: number }> {
+/**
+ * Frames as analyze sends them to the face analyzer: every round(fps / FACE_SAMPLE_FPS)-th frame
+ * at FACE_FRAME_WIDTH, then (`keyframes`) the keyframe of each shot no sample fell in.
+ */
+async function sampleFrames(clip: string, shots: readonly { startFrame: number; endFrame: number; keyframe: number; inTransitions?: (f: number) => boolean }[] = [], sampleFps = FACE_SAMPLE_FPS, keyframes: 'unsampled' | 'transitions' = 'unsampled'): Promise<{ frames: RgbFrame[]; fps: number }> {
   const media = await probeMedia(clip);
-  const analyzer = await createFaceAnalyzer({ runtime, detector, ...(gallery ? { gallery } : {}) });
   const fps = toNumber(media.fps);
-  const every = Math.max(1, Math.round(fps / analyzer.sampleFps));
-  const height = Math.round((analyzer.frameWidth * media.displayHeight) / media.displayWidth / 2) * 2;
+  const every = Math.max(1, Math.round(fps / sampleFps));
+  const height = Math.round((FACE_FRAME_WIDTH * media.displayHeight) / media.displayWidth / 2) * 2;
+  // 'transitions' (not what analyze does today): also when every sample of the shot lies inside a transition.
+  const sampled = (s: (typeof shots)[number]): boolean => Array.from({ length: s.endFrame - s.startFrame }, (_, i) => s.startFrame + i)
+    .some((f) => f % every === 0 && (keyframes === 'unsampled' || !s.inTransitions?.(f)));
+  const unseen = new Set(shots.filter((s) => !sampled(s)).map((s) => s.keyframe));
   // Sampled frames are collected first, so the timings below are the analyzer's alone (no decode
   // work on the same thread). One dense output, sampled here: decodeFrames with a sparse `every`
   // output stalled behind a consumer this slow (reported to the lead with the integration notes).
   const frames: RgbFrame[] = [];
-  for await (const d of decodeFrames(clip, { outputs: [{ name: 'f', width: analyzer.frameWidth, height }] })) {
+  const late: RgbFrame[] = [];
+  for await (const d of decodeFrames(clip, { outputs: [{ name: 'f', width: FACE_FRAME_WIDTH, height }] })) {
     const frame = d.frames.f;
     if (frame && d.index % every === 0) frames.push({ ...frame, data: frame.data.slice() });
+    else if (frame && unseen.has(d.index)) late.push({ ...frame, data: frame.data.slice() });
   }
+  // analyze looks at the keyframes after the decode, out of frame order.
+  return { frames: [...frames, ...late], fps };
+}
+
+async function analyse(frames: readonly RgbFrame[], gallery: string | undefined, detector: 'fast' | 'accurate'): Promise<{ observed: FrameFaces[]; ms: number[]; cpuMs: number[]; analyzer: Awaited<ReturnType<typeof createFaceAnalyzer>> }> {
+  const analyzer = await createFaceAnalyzer({ runtime, detector, ...(gallery ? { gallery } : {}) });
   const observed: FrameFaces[] = [];
   const ms: number[] = [];
   const cpuMs: number[] = [];
@@ -51,13 +76,14 @@ async function analyse(clip: string, gallery: string | undefined, detector: 'fas
     const c = process.cpuUsage(c0);
     cpuMs.push((c.user + c.system) / 1000);
   }
-  return { observed, ms, cpuMs, analyzer, fps };
+  return { observed, ms, cpuMs, analyzer };
 }
 
 if (args.includes('--cost')) {
   const clip = args.find((a) => !a.startsWith('--')) ?? path.join(MEDIA, 'mp_audrey.mp4');
+  const { frames } = await sampleFrames(clip);
   for (const detector of ['fast', 'accurate'] as const) {
-    const { observed, ms, cpuMs, analyzer } = await analyse(clip, undefined, detector);
+    const { observed, ms, cpuMs, analyzer } = await analyse(frames, undefined, detector);
     const faces = observed.reduce((s, o) => s + o.faces.length, 0);
     // The first frame pays for WASM kernel set-up; the mean leaves it out.
     const mean = (xs: number[]): number => xs.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, xs.length - 1);
@@ -70,6 +96,8 @@ if (args.includes('--cost')) {
     gallery: { name: string; clip: string; seconds: number }[];
     clips: { clip: string; shots?: TruthShot[]; fromCuts?: boolean; characters?: string[] }[];
   }
+  interface Cuts { frames: number; cuts: number[]; gradual: [number, number][] }
+  interface Score { tp: number; fp: number; fn: number }
   const truth = JSON.parse(await fs.readFile(path.join(import.meta.dirname, 'truth', 'characters.json'), 'utf8')) as Truth;
   const gallery = await fs.mkdtemp(path.join(os.tmpdir(), 'roughcut-bench-gallery-'));
   for (const e of truth.gallery) {
@@ -79,46 +107,81 @@ if (args.includes('--cost')) {
     const jpeg = await renderKeyframeJpeg(clip, e.seconds, 1 / toNumber(media.fps), { width: media.displayWidth, height: media.displayHeight }, { maxWidth: 1920 });
     await fs.writeFile(path.join(gallery, e.name, `${path.parse(e.clip).name}-${e.seconds}.jpg`), jpeg);
   }
-  const detector = args.includes('--accurate') ? 'accurate' : 'fast';
+  const detectors: ('fast' | 'accurate')[] = args.includes('--accurate') ? ['accurate'] : args.includes('--fast') ? ['fast'] : ['fast', 'accurate'];
   const thresholdArg = args.find((a) => a.startsWith('--threshold='));
-  let tp = 0; let fp = 0; let fn = 0;
-  const distances: { truth: boolean; distance: number }[] = [];
+  const only = args.find((a) => a.startsWith('--clip='))?.split('=')[1];
+  const faceFps = Number(args.find((a) => a.startsWith('--face-fps='))?.split('=')[1] ?? FACE_SAMPLE_FPS);
+  const keyframeRule = args.includes('--keyframes=transitions') ? 'transitions' : 'unsampled';
+  console.log(`face sampling ${faceFps} fps; keyframes of shots ${keyframeRule === 'unsampled' ? 'no sample falls in (as analyze)' : 'no sample outside transitions falls in (not analyze\'s rule)'}`);
+  const totals = new Map<string, Score>();
+  const perClip: string[] = [];
+  const distances = new Map<string, { truth: boolean; distance: number }[]>();
+  const ratio = (a: number, b: number): string => (b === 0 ? '-' : (a / b).toFixed(3));
   for (const c of truth.clips) {
+    if (only && !c.clip.includes(only)) continue;
     const clip = path.join(MEDIA, c.clip);
     const media = await probeMedia(clip);
+    const cuts = JSON.parse(await fs.readFile(clip.replace(/\.[^.]+$/, '.cuts.json'), 'utf8')) as Cuts;
     let truthShots = c.shots ?? [];
     if (c.fromCuts) {
-      const cuts = JSON.parse(await fs.readFile(clip.replace(/\.[^.]+$/, '.cuts.json'), 'utf8')) as { frames: number; cuts: number[]; gradual: [number, number][] };
       const starts = [0, ...cuts.cuts, ...cuts.gradual.map(([a, b]) => Math.round((a + b) / 2))].sort((a, b) => a - b);
       truthShots = starts.map((start, i) => ({ startFrame: start, endFrame: starts[i + 1] ?? cuts.frames, characters: c.characters ?? [] }));
     }
-    const { observed, analyzer } = await analyse(clip, gallery, detector);
-    const threshold = thresholdArg ? Number(thresholdArg.split('=')[1]) : analyzer.threshold;
-    const shots = truthShots.map((s, index) => ({ index, startFrame: s.startFrame, endFrame: s.endFrame, transition: { type: 'cut' }, keyframe: { frame: s.startFrame, image: '' }, labels: {}, characters: [], scale: null }) as Shot);
-    const summary = summarizeCharacters(observed, shots, { fps: media.fps, gallery: analyzer.gallery, threshold });
-    for (const o of observed) {
-      const shot = truthShots.find((s) => o.frame >= s.startFrame && o.frame < s.endFrame);
-      if (!shot || shot.skip || shot.enrolment) continue;
-      for (const f of o.faces) {
-        for (const e of analyzer.gallery.entries) distances.push({ truth: shot.characters.includes(e.name), distance: descriptorDistance(f.descriptor, e.descriptor) });
+    // As in analyze: a shot no sample falls in is looked at on its keyframe. The stand-in for
+    // the keyframe picker: the middle of the shot's frames outside transitions.
+    const inside = (f: number): boolean => cuts.gradual.some(([a, b]) => f >= a && f <= b);
+    const extra = truthShots.map((s) => {
+      const frames: number[] = [];
+      for (let f = s.startFrame; f < s.endFrame; f += 1) if (!inside(f)) frames.push(f);
+      return frames[Math.floor(frames.length / 2)] ?? Math.floor((s.startFrame + s.endFrame) / 2);
+    });
+    const { frames } = await sampleFrames(clip, truthShots.map((s, i) => ({ ...s, keyframe: extra[i]!, inTransitions: inside })), faceFps, keyframeRule);
+    for (const detector of detectors) {
+      const { observed, analyzer } = await analyse(frames, gallery, detector);
+      const threshold = thresholdArg ? Number(thresholdArg.split('=')[1]) : analyzer.threshold;
+      const shots = truthShots.map((s, index) => ({ index, startFrame: s.startFrame, endFrame: s.endFrame, transition: { type: 'cut' }, keyframe: { frame: s.startFrame, image: '' }, labels: {}, characters: [], scale: null }) as Shot);
+      const summary = summarizeCharacters(observed, shots, { fps: media.fps, gallery: analyzer.gallery, threshold });
+      const d = distances.get(detector) ?? [];
+      distances.set(detector, d);
+      // Per face, its nearest photo of each person. Where the shot shows that person, the face
+      // nearest to them on the frame counts as them; every other face counts as someone else.
+      for (const o of observed) {
+        const shot = truthShots.find((s) => o.frame >= s.startFrame && o.frame < s.endFrame);
+        if (!shot || shot.skip || shot.enrolment) continue;
+        for (const person of analyzer.gallery.people) {
+          const nearest = o.faces.map((f) => Math.min(...analyzer.gallery.entries.filter((e) => e.name === person.name).map((e) => descriptorDistance(f.descriptor, e.descriptor))));
+          const own = shot.characters.includes(person.name) && nearest.length > 0 ? nearest.indexOf(Math.min(...nearest)) : -1;
+          nearest.forEach((distance, i) => d.push({ truth: i === own, distance }));
+        }
       }
-    }
-    for (const [i, s] of truthShots.entries()) {
-      const got = summary.shots[i]!;
-      const found = new Set(got.characters.map((ch) => ch.name).filter((n) => !n.startsWith('Unknown')));
-      const tag = s.enrolment ? 'enrolment, not scored' : s.skip ? 'skipped' : 'scored';
-      if (!s.enrolment && !s.skip) {
-        const want = new Set(s.characters);
-        for (const n of found) if (want.has(n)) tp += 1; else fp += 1;
-        for (const n of want) if (!found.has(n)) fn += 1;
+      const score: Score = { tp: 0, fp: 0, fn: 0 };
+      for (const [i, s] of truthShots.entries()) {
+        const got = summary.shots[i]!;
+        const found = new Set(got.characters.map((ch) => ch.name).filter((n) => !n.startsWith('Unknown')));
+        const tag = s.enrolment ? 'enrolment, not scored' : s.skip ? 'skipped' : 'scored';
+        if (!s.enrolment && !s.skip) {
+          const want = new Set(s.characters);
+          for (const n of found) if (want.has(n)) score.tp += 1; else score.fp += 1;
+          for (const n of want) if (!found.has(n)) score.fn += 1;
+        }
+        const looked = observed.filter((o) => o.frame >= s.startFrame && o.frame < s.endFrame);
+        const faces = looked.map((o) => `${o.frame}:${o.faces.map((f) => `${f.height.toFixed(0)}px/${f.score.toFixed(2)}/${analyzer.gallery.entries.map((e) => descriptorDistance(f.descriptor, e.descriptor).toFixed(2)).join('|')}`).join(' ') || '-'}`).join(' ');
+        console.log(`${detector} ${c.clip} [${s.startFrame},${s.endFrame}) ${tag}: truth ${s.characters.join(',') || '-'} | found ${got.characters.map((ch) => `${ch.name} ${ch.confidence}`).join(', ') || '-'} | scale ${got.scale} | frames ${faces}`);
       }
-      console.log(`${c.clip} [${s.startFrame},${s.endFrame}) ${tag}: truth ${s.characters.join(',') || '-'} | found ${got.characters.map((ch) => `${ch.name} ${ch.confidence}`).join(', ') || '-'} | scale ${got.scale}`);
+      const total = totals.get(detector) ?? { tp: 0, fp: 0, fn: 0 };
+      total.tp += score.tp; total.fp += score.fp; total.fn += score.fn;
+      totals.set(detector, total);
+      perClip.push(`${detector.padEnd(8)} ${c.clip.padEnd(28)} precision ${ratio(score.tp, score.tp + score.fp)} recall ${ratio(score.tp, score.tp + score.fn)} (tp ${score.tp}, fp ${score.fp}, fn ${score.fn})`);
     }
   }
   for (const p of (await createFaceAnalyzer({ runtime, gallery })).gallery.problems) console.log(`gallery problem: ${p.file}: ${p.reason}`);
   await fs.rm(gallery, { recursive: true, force: true });
-  const same = distances.filter((d) => d.truth).map((d) => d.distance).sort((a, b) => a - b);
-  const other = distances.filter((d) => !d.truth).map((d) => d.distance).sort((a, b) => a - b);
-  console.log(`per-face distance to the enrolled photo: same person n=${same.length} max ${same.at(-1)?.toFixed(3)} median ${same[Math.floor(same.length / 2)]?.toFixed(3)}; other faces n=${other.length} min ${other[0]?.toFixed(3)}`);
-  console.log(`detector ${detector}: precision ${(tp / Math.max(1, tp + fp)).toFixed(3)} recall ${(tp / Math.max(1, tp + fn)).toFixed(3)} (tp ${tp}, fp ${fp}, fn ${fn})`);
+  console.log('frames: frame:height/score/distance to each gallery photo (' + truth.gallery.map((g) => g.name).join('|') + ')');
+  for (const [detector, d] of distances) {
+    const same = d.filter((x) => x.truth).map((x) => x.distance).sort((a, b) => a - b);
+    const other = d.filter((x) => !x.truth).map((x) => x.distance).sort((a, b) => a - b);
+    console.log(`${detector}: per-face distance to the nearest enrolled photo: same person n=${same.length} min ${same[0]?.toFixed(3)} median ${same[Math.floor(same.length / 2)]?.toFixed(3)} max ${same.at(-1)?.toFixed(3)}; other faces n=${other.length} min ${other[0]?.toFixed(3)}`);
+  }
+  for (const line of perClip) console.log(line);
+  for (const [detector, t] of totals) console.log(`detector ${detector}: precision ${ratio(t.tp, t.tp + t.fp)} recall ${ratio(t.tp, t.tp + t.fn)} (tp ${t.tp}, fp ${t.fp}, fn ${t.fn})`);
 }

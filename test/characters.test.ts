@@ -2,7 +2,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFaceAnalyzer, type FaceAnalyzer } from '../src/classify/faces/analyzer.js';
+import { brightenDarkFrame, createFaceAnalyzer, type FaceAnalyzer } from '../src/classify/faces/analyzer.js';
 import { shotScaleFor, summarizeCharacters, type CharacterSummary } from '../src/classify/faces/characters.js';
 import { descriptorDistance, loadFaceModels } from '../src/classify/faces/face-models.js';
 import { GALLERY_CACHE, loadGallery } from '../src/classify/faces/gallery.js';
@@ -68,6 +68,32 @@ describe('face analyzer', () => {
     expect(cleo).toHaveLength(1);
     expect(descriptorDistance(cleo[0]!.descriptor, first[0]!.descriptor)).toBeGreaterThan(0.5);
   }, 60_000);
+});
+
+describe('dark frames', () => {
+  const still = async (shot: FaceShot, index: number, gain = 1) => {
+    const { data, info } = await sharp(await shotStill(shot, 640, 360)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    return { index, ptsSeconds: index / 25, width: info.width, height: info.height, data: new Uint8Array(data).map((v) => Math.round(v * gain)) };
+  };
+
+  it('are brightened before detection: a face mid fade-out is found and matches the lit face', async () => {
+    const lit = await still({ person: 'bea', faceHeight: 0.3 }, 0);
+    const dark = await still({ person: 'bea', faceHeight: 0.3 }, 100, 0.15);
+    expect(brightenDarkFrame(lit)).toBe(lit);
+    const brightened = brightenDarkFrame(dark);
+    expect(brightened).not.toBe(dark);
+    expect(brightened.data.reduce((a, b) => Math.max(a, b), 0)).toBeGreaterThan(200);
+    const analyzer = await createFaceAnalyzer({ runtime });
+    const [litFace] = await analyzer.analyzeFrame(lit);
+    const darkFaces = await analyzer.analyzeFrame(dark);
+    expect(darkFaces).toHaveLength(1);
+    expect(descriptorDistance(darkFaces[0]!.descriptor, litFace!.descriptor)).toBeLessThan(0.35);
+  }, 60_000);
+
+  it('leaves black and nearly flat frames alone (stretching them would show only noise)', () => {
+    const black = { width: 64, height: 36, data: new Uint8Array(64 * 36 * 3).map((_, i) => (i % 5 === 0 ? 6 : 2)) };
+    expect(brightenDarkFrame(black)).toBe(black);
+  });
 });
 
 describe('gallery', () => {

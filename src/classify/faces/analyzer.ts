@@ -93,6 +93,19 @@ const MAX_WEAK_FACES = 3;
 const FAST_INPUT_SIZE = 416;
 /** Faces smaller than this many pixels high give descriptors too poor to identify anyone. */
 const MIN_FACE_PIXELS = 24;
+/**
+ * Dark frames (inside a fade, night, low-key light) are brightened before detection: when the
+ * 99th percentile of luma is under DARK_FRAME_LEVEL, levels are stretched linearly so that the
+ * 1st-99th percentile span fills 0-255 (the same map on R, G and B, so hues stay). Frames whose
+ * span is under MIN_DARK_SPAN (black, or nearly) are left alone: stretching them shows noise.
+ * On ../shared/media (bench/characters.mts) a face mid fade-out (luma p99 38) went from not
+ * detected to found and named (0.47 from the enrolled photo) by both detectors, a dim close-up
+ * matched a little closer (0.44 to 0.42), and no face was newly misnamed on the 9 clips. Cost: a
+ * luma histogram of every 7th pixel of each frame and, on dark frames only, one table lookup per
+ * byte (both well under a millisecond at 640x360, against ~60 ms for the detector).
+ */
+const DARK_FRAME_LEVEL = 100;
+const MIN_DARK_SPAN = 12;
 
 /**
  * Loads face-api on `options.runtime` and the gallery (descriptors cached beside the photos;
@@ -113,7 +126,8 @@ export async function createFaceAnalyzer(options: CharacterAnalyzerOptions): Pro
     detector,
     threshold: options.threshold ?? DEFAULT_MATCH_THRESHOLD,
     gallery,
-    async analyzeFrame(frame) {
+    async analyzeFrame(original) {
+      const frame = brightenDarkFrame(original);
       const prior = previous && frame.index > previous.frame && frame.index - previous.frame <= 2 * lastGap ? previous : undefined;
       const current: NonNullable<typeof previous>['faces'] = [];
       const faces = await models.detect(frame, detector, {
@@ -172,6 +186,37 @@ export function cropFace(frame: Pick<RgbFrame, 'width' | 'height' | 'data'>, box
 }
 
 type Box = FaceBox;
+
+/**
+ * The frame itself, or for a dark one (DARK_FRAME_LEVEL) a copy with its levels stretched.
+ * Exported for tests.
+ */
+export function brightenDarkFrame<T extends Pick<RgbFrame, 'width' | 'height' | 'data'>>(frame: T): T {
+  const histogram = new Uint32Array(256);
+  const pixels = frame.width * frame.height;
+  let n = 0;
+  for (let p = 0; p < pixels; p += 7) {
+    const i = p * 3;
+    histogram[(frame.data[i]! * 77 + frame.data[i + 1]! * 150 + frame.data[i + 2]! * 29) >> 8]! += 1;
+    n += 1;
+  }
+  const percentile = (q: number): number => {
+    let seen = 0;
+    for (let v = 0; v < 256; v += 1) {
+      seen += histogram[v]!;
+      if (seen > q * n) return v;
+    }
+    return 255;
+  };
+  const low = percentile(0.01);
+  const high = percentile(0.99);
+  if (n === 0 || high >= DARK_FRAME_LEVEL || high - low < MIN_DARK_SPAN) return frame;
+  const table = new Uint8Array(256);
+  for (let v = 0; v < 256; v += 1) table[v] = Math.max(0, Math.min(255, Math.round(((v - low) * 255) / (high - low))));
+  const data = new Uint8Array(frame.data.length);
+  for (let i = 0; i < data.length; i += 1) data[i] = table[frame.data[i]!]!;
+  return { ...frame, data };
+}
 
 /** A SIGNATURE_SIDE-square grey thumbnail of the box (nearest sample): cheap evidence of "same face, same pose". */
 function faceSignature(frame: Pick<RgbFrame, 'width' | 'height' | 'data'>, box: Box): Uint8Array {
