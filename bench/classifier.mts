@@ -61,9 +61,12 @@ async function measure(name: string, set: LabelledSet, runtime: TfRuntime, outRo
   for (const note of notes) console.log(`   note: ${note}`);
   const outDir = path.join(outRoot, name);
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const report = await trainClassifier(train, validation, { outDir, runtime, architecture: ARCHITECTURE, seed: 1, ...(EMBEDDING_INPUT_SIZE ? { embeddingInputSize: EMBEDDING_INPUT_SIZE } : {}) });
   const trainingSeconds = (performance.now() - started) / 1000;
-  console.log(`   training: ${trainingSeconds.toFixed(1)} s wall (report says ${report.seconds.toFixed(1)} s); chosen ${report.chosen}, validation accuracy ${report.validationAccuracy.toFixed(3)}`);
+  const cpu = process.cpuUsage(cpuBefore);
+  // CPU time of this process (all its threads) says what training costs when other work shares the cores.
+  console.log(`   training: ${trainingSeconds.toFixed(1)} s wall (report says ${report.seconds.toFixed(1)} s), ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU, load average ${os.loadavg()[0]!.toFixed(1)}; chosen ${report.chosen}, validation accuracy ${report.validationAccuracy.toFixed(3)}`);
   for (const c of report.candidates) {
     console.log(`     candidate ${c.architecture.padEnd(8)} validation accuracy ${c.validationAccuracy.toFixed(3)}  epochs ${c.epochs} (best ${c.bestEpoch ?? '-'})  ${c.seconds.toFixed(1)} s`);
   }
