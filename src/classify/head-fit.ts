@@ -2,7 +2,7 @@
 import type { LayersModel, Scalar, Tensor, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs';
 import { HEAD_DROPOUT, HEAD_L2 } from './compact-cnn.js';
 import type { Tf } from './tf-runtime.js';
-import { mulberry32 } from '../core/random.js';
+import { mulberry32, shuffledIndexes } from '../core/random.js';
 
 export interface HeadFitOptions {
   /** Loss weight of each class (index = class), applied to its rows. */
@@ -71,7 +71,7 @@ export async function fitHead(tf: Tf, model: LayersModel, x: Tensor2D, y: Tensor
   try {
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       options.signal?.throwIfAborted();
-      const order = shuffled(n, random);
+      const order = shuffledIndexes(n, random);
       // Summed on the backend and read once an epoch: a read per step costs more than the step on small sets.
       let lossSum: Tensor = tf.scalar(0);
       let right: Tensor = tf.scalar(0);
@@ -156,11 +156,3 @@ async function lossAndAccuracy(tf: Tf, model: LayersModel, x: Tensor2D, y: Tenso
   }
 }
 
-function shuffled(n: number, random: () => number): number[] {
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
-}

@@ -12,7 +12,7 @@ import { framesToTensor, NORMALISATION } from './preprocess.js';
 import type { Tf, TfRuntime } from './tf-runtime.js';
 import { fitHead, type HeadEpoch } from './head-fit.js';
 import { ensureWasmGradients } from './wasm-gradients.js';
-import { mulberry32 } from '../core/random.js';
+import { mulberry32, shuffledIndexes } from '../core/random.js';
 
 export type { Architecture } from './model-store.js';
 
@@ -455,7 +455,7 @@ async function fitEarlyStopping(tf: Tf, model: LayersModel, xTrain: Tensor, yTra
   try {
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       options.signal?.throwIfAborted();
-      const order = shuffled(n, random).slice(0, Math.min(n, options.imagesPerEpoch));
+      const order = shuffledIndexes(n, random).slice(0, Math.min(n, options.imagesPerEpoch));
       const flips = options.augment ? order.map(() => random() < 0.5) : undefined;
       const boxes = options.augment ? order.map(() => cropBox(random)) : undefined;
       const [x, y] = tf.tidy(() => {
@@ -539,15 +539,6 @@ function cropBox(random: () => number): [number, number, number, number] {
   const y1 = random() * (1 - h);
   const x1 = random() * (1 - w);
   return [y1, x1, y1 + h, x1 + w];
-}
-
-function shuffled(n: number, random: () => number): number[] {
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
 }
 
 function round(value: number, digits: number): number {
