@@ -45,6 +45,10 @@ export async function createAnalyzeWorker(options: AnalyzeWorkerOptions): Promis
   const logger = options.logger ?? silentLogger;
   const inProcess = options.inProcess ? (await import('./analyze-processor.js')).analyzeJob : undefined;
   const processor = inProcess ? (job: Job<AnalyzeJobData, AnalyzeJobResult>, _token?: string, signal?: AbortSignal) => inProcess(job as never, signal) : analyzeProcessorFile();
+  // The sandboxed analyses are fresh processes that inherit this environment: with glibc's mmap
+  // threshold fixed they give freed sheet and JPEG buffers back (as bin/roughcut.js arranges for
+  // `roughcut analyze`; the Docker image sets it for everything).
+  if (!inProcess) process.env.MALLOC_MMAP_THRESHOLD_ ??= '131072';
   const worker = new Worker<AnalyzeJobData, AnalyzeJobResult>(ANALYZE_QUEUE, processor, {
     ...bullWorkerOptions(options, 1),
     useWorkerThreads: false,
