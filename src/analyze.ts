@@ -205,10 +205,12 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
     let samples: LabelSample[] = [];
     let faceSamples: FaceSample[] = [];
     if (models) {
-      // A shot shorter than the face sampling interval still gets its faces, from its keyframe.
+      // A shot with no face sample outside its transitions (shorter than the sampling interval, or
+      // sampled only in a fade or dissolve, where faces are dim or doubled) gets its faces from its
+      // keyframe, which is picked outside them.
       const faceOutput = models.outputs.find((o) => o.name === 'faces');
       if (faceOutput) {
-        const unseen = spans.flatMap((span, i) => (models!.hasFaceSample(span.startFrame, span.endFrame) ? [] : [picks[i]!]));
+        const unseen = spans.flatMap((span, i) => (models!.hasFaceSample(span.clean.startFrame, span.clean.endFrame) ? [] : [picks[i]!]));
         for (const pick of unseen) models.analyzeFaces([await imageFrame(path.join(keyframeDir, keyframeFileName(pick)), pick, faceOutput)]);
       }
       ({ samples, faces: faceSamples } = await models.finish());

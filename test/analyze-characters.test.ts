@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisResult } from '../src/core/types.js';
 import { runCli } from './helpers/cli.js';
 import { faceVideo, galleryPhoto, INTERVIEW_SHOTS } from './helpers/face-media.js';
-import { tempDir } from './helpers/media.js';
+import { ffmpeg, tempDir } from './helpers/media.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -70,6 +70,21 @@ describe('analyze --characters', () => {
     expect(closeUps.code, closeUps.stderr).toBe(0);
     const cu = await fs.readFile(path.join(dir, 'cu', 'interview.edl'), 'utf8');
     expect(cu.split('\n').filter((l) => /^\d{3} /.test(l))).toHaveLength(2);
+  }, 180_000);
+
+  it('a shot whose only face sample falls in its fade-in is seen on its keyframe', async () => {
+    // The first shot (Alice, frames 0-49) fades in from black over 40 frames; at one sample every
+    // 5 s its only sample is frame 0, black.
+    const faded = path.join(dir, 'faded.mp4');
+    await ffmpeg(['-i', clip, '-vf', 'fade=t=in:s=0:n=40', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-g', '25', faded]);
+    const out = path.join(dir, 'faded-out');
+    const run = await runCli(['analyze', faded, '--out', out, '--characters', gallery, '--face-fps', '0.2']);
+    expect(run.code, run.stderr).toBe(0);
+    const analysis = JSON.parse(await fs.readFile(path.join(out, 'faded', 'analysis.json'), 'utf8')) as AnalysisResult;
+    const first = analysis.shots[0]!;
+    expect(first.transition.type).toBe('fade-in');
+    expect(first.keyframe.frame).toBeGreaterThan(40);
+    expect(first.characters.map((c) => c.name)).toEqual(['Alice']);
   }, 180_000);
 
   it('a gallery that is not a folder is refused before decoding', async () => {
