@@ -7,16 +7,17 @@
 //     --clip=NAME                                 only clips whose file name contains NAME
 //     --threshold=0.55                            another match threshold than the analyzer's
 //     --face-fps=1                                another sampling rate than the default 0.5
-//     --keyframes=transitions                     what-if: also look at a shot's keyframe when all of
-//                                                 its samples fall inside transitions (analyze does
-//                                                 so only for shots with no sample at all)
+//     --keyframes=unsampled                       the rule analyze had before: a shot's keyframe only
+//                                                 when no sample at all fell in the shot (analyze
+//                                                 also looks when every sample is inside a transition)
 //
 // Truth (bench/truth/characters.json): for each clip, people to enrol from frames of one part of
 // the clip (`gallery`: name, clip and seconds; several photos of one person allowed), and per shot (frame ranges from the clip's .cuts.json) the
 // names a person sees on the shot's frames, labelled by looking at frames extracted with ffmpeg.
 // Shots used for enrolment are not scored. Frames are those analyze sends: every
 // round(fps / 0.5)-th frame at the analyzer's width, then the keyframe of each shot no sample
-// fell in (stand-in for the keyframe picker: the middle of the shot's frames outside transitions).
+// fell in outside its transitions (stand-in for the keyframe picker: the middle of the shot's
+// frames outside transitions).
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,12 +41,12 @@ const runtime = await loadTensorflow({});
  * Frames as analyze sends them to the face analyzer: every round(fps / FACE_SAMPLE_FPS)-th frame
  * at FACE_FRAME_WIDTH, then (`keyframes`) the keyframe of each shot no sample fell in.
  */
-async function sampleFrames(clip: string, shots: readonly { startFrame: number; endFrame: number; keyframe: number; inTransitions?: (f: number) => boolean }[] = [], sampleFps = FACE_SAMPLE_FPS, keyframes: 'unsampled' | 'transitions' = 'unsampled'): Promise<{ frames: RgbFrame[]; fps: number }> {
+async function sampleFrames(clip: string, shots: readonly { startFrame: number; endFrame: number; keyframe: number; inTransitions?: (f: number) => boolean }[] = [], sampleFps = FACE_SAMPLE_FPS, keyframes: 'unsampled' | 'transitions' = 'transitions'): Promise<{ frames: RgbFrame[]; fps: number }> {
   const media = await probeMedia(clip);
   const fps = toNumber(media.fps);
   const every = Math.max(1, Math.round(fps / sampleFps));
   const height = Math.round((FACE_FRAME_WIDTH * media.displayHeight) / media.displayWidth / 2) * 2;
-  // 'transitions' (not what analyze does today): also when every sample of the shot lies inside a transition.
+  // 'transitions' (analyze's rule): also when every sample of the shot lies inside a transition.
   const sampled = (s: (typeof shots)[number]): boolean => Array.from({ length: s.endFrame - s.startFrame }, (_, i) => s.startFrame + i)
     .some((f) => f % every === 0 && (keyframes === 'unsampled' || !s.inTransitions?.(f)));
   const unseen = new Set(shots.filter((s) => !sampled(s)).map((s) => s.keyframe));
@@ -111,8 +112,8 @@ if (args.includes('--cost')) {
   const thresholdArg = args.find((a) => a.startsWith('--threshold='));
   const only = args.find((a) => a.startsWith('--clip='))?.split('=')[1];
   const faceFps = Number(args.find((a) => a.startsWith('--face-fps='))?.split('=')[1] ?? FACE_SAMPLE_FPS);
-  const keyframeRule = args.includes('--keyframes=transitions') ? 'transitions' : 'unsampled';
-  console.log(`face sampling ${faceFps} fps; keyframes of shots ${keyframeRule === 'unsampled' ? 'no sample falls in (as analyze)' : 'no sample outside transitions falls in (not analyze\'s rule)'}`);
+  const keyframeRule = args.includes('--keyframes=unsampled') ? 'unsampled' : 'transitions';
+  console.log(`face sampling ${faceFps} fps; keyframes of shots ${keyframeRule === 'transitions' ? 'no sample outside transitions falls in (as analyze)' : 'no sample falls in (analyze\'s earlier rule)'}`);
   const totals = new Map<string, Score>();
   const perClip: string[] = [];
   const distances = new Map<string, { truth: boolean; distance: number }[]>();
