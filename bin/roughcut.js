@@ -11,7 +11,7 @@ if (!existsSync(fileURLToPath(built))) {
   process.stderr.write('roughcut: not built yet; run "npm run build" in the roughcut folder first.\n');
   process.exit(2);
 }
-const { BUILTIN_COMMANDS } = await import(built.href);
+const { BUILTIN_COMMANDS, MALLOC_ENVIRONMENT, STOP_SIGNALS } = await import(built.href);
 const builtin = BUILTIN_COMMANDS.has(process.argv[2]);
 
 // glibc raises its mmap threshold each time a large block is freed (up to 32 MB); after that,
@@ -24,12 +24,12 @@ const builtin = BUILTIN_COMMANDS.has(process.argv[2]);
 // commands, which are not re-run: their own signal handling counts signals). Signals sent to this
 // process are passed on (the inner one ignores a repeat within a second, as a terminal's Ctrl-C
 // reaches both), and the inner process's exit status is this one's.
-if (builtin && process.platform === 'linux' && process.env.MALLOC_MMAP_THRESHOLD_ === undefined) {
+if (builtin && process.platform === 'linux' && Object.keys(MALLOC_ENVIRONMENT).some((name) => process.env[name] === undefined)) {
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit', env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072' },
+    stdio: 'inherit', env: { ...MALLOC_ENVIRONMENT, ...process.env },
   });
   const forward = (signal) => { if (child.exitCode === null && child.signalCode === null) child.kill(signal); };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, forward);
+  for (const signal of STOP_SIGNALS) process.on(signal, forward);
   child.on('error', (error) => {
     process.stderr.write(`roughcut: could not start ${process.execPath}: ${error.message}\n`);
     process.exit(1);

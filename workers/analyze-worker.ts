@@ -2,6 +2,7 @@
 import { Job, Worker } from 'bullmq';
 import { fileURLToPath } from 'node:url';
 import { silentLogger, type Logger } from '../src/core/logger.js';
+import { MALLOC_ENVIRONMENT } from '../src/cli/commands.js';
 import { bullWorkerOptions, type WorkerBaseOptions } from './worker-options.js';
 import { ANALYZE_QUEUE, type AnalyzeJobData, type AnalyzeJobResult } from './queue.js';
 
@@ -48,7 +49,7 @@ export async function createAnalyzeWorker(options: AnalyzeWorkerOptions): Promis
   // The sandboxed analyses are fresh processes that inherit this environment: with glibc's mmap
   // threshold fixed they give freed sheet and JPEG buffers back (as bin/roughcut.js arranges for
   // `roughcut analyze`; the Docker image sets it for everything).
-  if (!inProcess) process.env.MALLOC_MMAP_THRESHOLD_ ??= '131072';
+  if (!inProcess) for (const [name, value] of Object.entries(MALLOC_ENVIRONMENT)) process.env[name] ??= value;
   const worker = new Worker<AnalyzeJobData, AnalyzeJobResult>(ANALYZE_QUEUE, processor, {
     ...bullWorkerOptions(options, 1),
     useWorkerThreads: false,

@@ -1,5 +1,5 @@
-// The names of the commands src/cli/main.ts defines itself, in a module with no imports, so that
-// bin/roughcut.js can decide how to start before it loads anything else.
+// What bin/roughcut.js needs to decide how to start, in a module with no imports, so that it can
+// decide before it loads anything else.
 
 /**
  * The commands main.ts defines itself. A command line that starts with one of them needs no
@@ -7,3 +7,16 @@
  * HTTP server, which cost a third of a second of start-up), and runs to completion on its own.
  */
 export const BUILTIN_COMMANDS: ReadonlySet<string> = new Set(['analyze', 'probe', 'export', 'train', 'evaluate', 'characters']);
+
+/**
+ * The signals a command that writes results stops cleanly on (src/cli/interrupt.ts), and so the
+ * ones bin/roughcut.js passes on to the copy of itself it starts.
+ */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * glibc's mmap threshold fixed at its default starting value (128 kB), for processes that encode
+ * images: glibc otherwise raises it after each large free, and freed sheet and JPEG buffers stay
+ * in each thread's heap. Read only when a process starts, so set in the environment of one.
+ */
+export const MALLOC_ENVIRONMENT: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '131072' };

@@ -1,10 +1,9 @@
 // Ctrl-C and SIGTERM during a command that writes results: cancel the work in progress (which
 // removes its staging folder and stops its ffmpeg processes) instead of dying with half of it on disk.
+import os from 'node:os';
+import { STOP_SIGNALS } from './commands.js';
 
-/** The signals a command that writes results stops cleanly on. */
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-type StopSignal = (typeof SIGNALS)[number];
-const SIGNAL_NUMBERS: Record<StopSignal, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+type StopSignal = (typeof STOP_SIGNALS)[number];
 
 /**
  * A repeat of a signal within this long is the same request arriving twice (a terminal's Ctrl-C
@@ -39,14 +38,14 @@ export function interruptOnSignals(onFirst: (signal: StopSignal) => void): Inter
       onFirst(signal);
       controller.abort(new Error(`interrupted by ${signal}`));
     } else if (now - first.at > REPEAT_WINDOW_MS) {
-      process.exit(128 + SIGNAL_NUMBERS[signal]);
+      process.exit(128 + os.constants.signals[signal]);
     }
   };
-  for (const s of SIGNALS) process.on(s, handler);
+  for (const s of STOP_SIGNALS) process.on(s, handler);
   return {
     signal: controller.signal,
     received: () => first?.signal,
-    exitCode: () => (first ? 128 + SIGNAL_NUMBERS[first.signal] : 0),
-    dispose: () => { for (const s of SIGNALS) process.off(s, handler); },
+    exitCode: () => (first ? 128 + os.constants.signals[first.signal] : 0),
+    dispose: () => { for (const s of STOP_SIGNALS) process.off(s, handler); },
   };
 }

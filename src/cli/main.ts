@@ -26,8 +26,6 @@ export interface Io {
   readonly stderr: NodeJS.WriteStream;
 }
 
-export { BUILTIN_COMMANDS } from './commands.js';
-
 /**
  * Adds commands to the program from outside `src/` (the queue commands live in `workers/`, which
  * `src/` never imports): bin/roughcut.js passes them in.
