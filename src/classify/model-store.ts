@@ -227,21 +227,23 @@ function parseLabels(value: unknown, bad: (what: string) => RoughcutError): Mode
 
 /** The `style` block of labels.json: the layer, a mean and a spread per style value, and a weight. */
 function styleScaling(value: unknown, where: string, bad: (what: string) => RoughcutError): StyleScaling {
-  const v = value as Partial<StyleScaling> | null;
-  const numbers = (a: unknown): a is number[] => Array.isArray(a) && a.length === STYLE_SIZE && a.every((x) => typeof x === 'number' && Number.isFinite(x));
-  if (!v || !numbers(v.mean) || !numbers(v.std) || typeof v.weight !== 'number') {
-    throw bad(`${where} has a "style" block without ${STYLE_SIZE} means, ${STYLE_SIZE} spreads and a weight`);
-  }
-  if (v.layer !== STYLE_LAYER) throw bad(`${where} has style features from layer ${JSON.stringify(v.layer)}, but this roughcut computes them from ${STYLE_LAYER}`);
-  return { layer: v.layer, mean: v.mean, std: v.std, weight: v.weight };
+  const scaling = weightedColumns(value, 'style', STYLE_SIZE, where, bad);
+  const layer = (value as { layer?: unknown }).layer;
+  if (layer !== STYLE_LAYER) throw bad(`${where} has style features from layer ${JSON.stringify(layer)}, but this roughcut computes them from ${STYLE_LAYER}`);
+  return { layer, ...scaling };
 }
 
 /** The `look` block of labels.json: a mean and a spread per look feature, and a weight. */
 function lookScaling(value: unknown, where: string, bad: (what: string) => RoughcutError): LookScaling {
+  return weightedColumns(value, 'look', LOOK_FEATURE_COUNT, where, bad);
+}
+
+/** A `name` block of labels.json with `count` means, `count` spreads and a weight. */
+function weightedColumns(value: unknown, name: string, count: number, where: string, bad: (what: string) => RoughcutError): { mean: number[]; std: number[]; weight: number } {
   const v = value as Partial<LookScaling> | null;
-  const numbers = (a: unknown): a is number[] => Array.isArray(a) && a.length === LOOK_FEATURE_COUNT && a.every((x) => typeof x === 'number' && Number.isFinite(x));
+  const numbers = (a: unknown): a is number[] => Array.isArray(a) && a.length === count && a.every((x) => typeof x === 'number' && Number.isFinite(x));
   if (!v || !numbers(v.mean) || !numbers(v.std) || typeof v.weight !== 'number') {
-    throw bad(`${where} has a "look" block without ${LOOK_FEATURE_COUNT} means, ${LOOK_FEATURE_COUNT} spreads and a weight`);
+    throw bad(`${where} has a "${name}" block without ${count} means, ${count} spreads and a weight`);
   }
   return { mean: v.mean, std: v.std, weight: v.weight };
 }

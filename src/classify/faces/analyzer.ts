@@ -191,8 +191,8 @@ export function cropFace(frame: Pick<RgbFrame, 'width' | 'height' | 'data'>, box
 type Box = FaceBox;
 
 /**
- * The frame itself, or for a dark one (DARK_FRAME_LEVEL) a copy with its levels stretched.
- * Exported for tests.
+ * The frame itself, or for a dark one (DARK_FRAME_LEVEL) a copy multiplied so that its 99.9th
+ * luma percentile becomes 255. Exported for tests.
  */
 export function brightenDarkFrame<T extends Pick<RgbFrame, 'width' | 'height' | 'data'>>(frame: T): T {
   const histogram = new Uint32Array(256);
