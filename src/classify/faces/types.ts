@@ -1,18 +1,21 @@
 // Plain data shared by the face analyzer, the per-shot summary and the unknown-faces files.
 
 /**
- * Same-person limit on the euclidean distance between face-api descriptors. face-api suggests
- * 0.6. Measured: the same face re-framed (test clips from face-api's sample photos) 0.20-0.31;
- * different people in those photos as close as 0.45 (small faces, similar looks); on
- * ../shared/media (bench/characters.mts, Audrey Hepburn and Sintel enrolled) unenrolled faces
- * came no closer than 0.63 to an enrolled photo at the default sampling (0.56 for one weak
- * detection when sampling at 1 fps), while the enrolled people in hard poses were 0.50-0.53
- * (half behind a door), 0.63-0.87 (a scarf over nose and mouth) and 0.76+ (profile in
- * sunglasses) from their nearest photo. Thresholds of 0.55 and 0.6 named one more shot of six
- * there with no false name (bench:face-sizes at 0.6: no wrong name either); 0.5 is kept because
- * the margin to the nearest stranger is that thin. CharacterAnalyzerOptions.threshold changes it.
+ * Same-person limit on a track's distance to a gallery photo (euclidean between face-api
+ * descriptors; a track's distance is that of its two nearest faces, see trackDistances).
+ * face-api's FaceMatcher uses 0.6. Measured: the same face re-framed (test clips from face-api's
+ * sample photos) 0.20-0.31; different people in those photos as close as 0.45 (small faces,
+ * similar looks). On ../shared/media (bench/characters.mts, Audrey Hepburn and Sintel enrolled,
+ * 15 clips, every face of someone else counted as a stranger) at the default sampling the
+ * enrolled people's tracks came to 0.42-0.53 from their nearest photo where a viewer can tell
+ * them (0.50-0.53 half behind a door) and 0.63-0.66 under a scarf; strangers' tracks no nearer
+ * than 0.63 (fast detector) and 0.64 (accurate). Sampling every 6th frame instead, strangers
+ * came to 0.58 (a weak detection of Sintel against Audrey's photos) and 0.61-0.62 (confirmed
+ * faces), and 0.6 named a stranger there. 0.55 lies between the two with a margin of about 0.03
+ * on either side; 0.5 missed the face half behind the door, 0.55-0.58 named no stranger at
+ * either sampling. CharacterAnalyzerOptions.threshold changes it.
  */
-export const DEFAULT_MATCH_THRESHOLD = 0.5;
+export const DEFAULT_MATCH_THRESHOLD = 0.55;
 
 /**
  * Detector score at which one detection is trusted on its own. Weaker detections (the fast
