@@ -137,7 +137,7 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
         const batch = pending.slice(start, start + batchSize);
         images.add(async () => {
           const requests = batch.map((frame) => ({ ptsSeconds: frameTimes[frame] ?? framesToSeconds(frame, media.fps), intra: shotKeyframes.isIntra(frame) }));
-          const jpegs = await renderKeyframeJpegs(filePath, requests, frameSeconds, display, { maxWidth: settings.keyframeWidth, signal: options.signal });
+          const jpegs = await renderKeyframeJpegs(filePath, requests, frameSeconds, display, { maxWidth: settings.keyframeWidth, colorSpace: media.colorSpace, signal: options.signal });
           for (const [i, frame] of batch.entries()) {
             const jpeg = jpegs[i]!;
             await fs.writeFile(path.join(keyframeDir, keyframeFileName(frame)), jpeg);

@@ -104,6 +104,34 @@ describe('keyframe images', () => {
     expect(seen).toEqual([0, 24, 48, 72, 96, 120, 144, 168, 192]);
   }, 30_000);
 
+  it('keeps the colours: the matrix the source is tagged with, or the convention for its size', async () => {
+    const { probeMedia } = await import('../src/ingest/probe.js');
+    // 75 % bars' red, green and blue side by side, encoded with the BT.709 matrix and tagged so
+    // (720p), and the same picture with BT.601 untagged at SD size. Each must come back as the
+    // RGB it was made from; read with the other matrix, red would be 20 levels off.
+    const cases = [
+      { name: 'bt709.mp4', size: '1280x720', matrix: 'bt709', tag: ['-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709'] },
+      { name: 'sd.mp4', size: '640x360', matrix: 'bt601', tag: [] },
+    ];
+    for (const c of cases) {
+      const file = path.join(dir, c.name);
+      const [w, h] = c.size.split('x').map(Number) as [number, number];
+      await ffmpeg(['-f', 'lavfi', '-i', `color=c=0xBF0000:s=${w / 4}x${h}:r=25:d=1`, '-f', 'lavfi', '-i', `color=c=0x00BF00:s=${w / 4}x${h}:r=25:d=1`,
+        '-f', 'lavfi', '-i', `color=c=0x0000BF:s=${w / 2}x${h}:r=25:d=1`,
+        '-filter_complex', `[0][1][2]hstack=3,scale=out_color_matrix=${c.matrix}:out_range=tv,format=yuv420p`,
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '5', ...c.tag, file]);
+      const media = await probeMedia(file);
+      expect(media.colorSpace).toBe(c.matrix === 'bt709' ? 'bt709' : undefined);
+      const jpeg = await renderKeyframeJpeg(file, 0.4, 0.04, { width: w, height: h }, { maxWidth: w, colorSpace: media.colorSpace, quality: 95 });
+      const { data } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+      const at = (x: number): number[] => [...data.subarray((Math.round(h / 2) * w + x) * 3, (Math.round(h / 2) * w + x) * 3 + 3)];
+      const near = (got: number[], want: number[]): void => got.forEach((v, i) => expect(Math.abs(v - want[i]!), `${c.name} ${String(got)}`).toBeLessThanOrEqual(6));
+      near(at(w / 8), [191, 0, 0]);
+      near(at((3 * w) / 8), [0, 191, 0]);
+      near(at((3 * w) / 4), [0, 0, 191]);
+    }
+  }, 30_000);
+
   it('keeps the display aspect and caps the width', () => {
     expect(keyframeSize(1920, 1080, 1280)).toEqual({ width: 1280, height: 720 });
     expect(keyframeSize(1048, 576, 1280)).toEqual({ width: 1048, height: 576 });

@@ -141,7 +141,7 @@ async function copyOrGrab(source: string, dir: string): Promise<string> {
   const media = await probeMedia(video);
   const seconds = parseTime(time, media.fps, media.dropFrame, video);
   if (seconds > media.durationSeconds) throw new RoughcutError('BAD_ARGUMENT', `${source}: ${time} is past the end of the video (${media.durationSeconds.toFixed(2)} s).`, { file: video });
-  const jpeg = await renderKeyframeJpeg(video, seconds, 1 / toNumber(media.fps), { width: media.displayWidth, height: media.displayHeight }, { maxWidth: 1920, quality: 92 });
+  const jpeg = await renderKeyframeJpeg(video, seconds, 1 / toNumber(media.fps), { width: media.displayWidth, height: media.displayHeight }, { maxWidth: 1920, quality: 92, colorSpace: media.colorSpace });
   const target = await uniquePath(dir, `${path.parse(video).name}-${time.replace(/[^0-9]+/g, '-')}.jpg`);
   await fs.writeFile(target, jpeg);
   return target;

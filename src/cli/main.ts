@@ -50,7 +50,7 @@ function describeMedia(m: MediaInfo): string {
     ['frame rate', `${formatRational(m.fps)}${m.variableFrameRate ? ` variable (average ${formatRational(m.averageFps)})` : ''}`],
     ['frames', String(m.frameCount)], ['duration', `${m.durationSeconds.toFixed(3)} s`],
     ['timecode', `${m.startTimecode} (${m.dropFrame ? 'drop-frame' : 'non-drop'}, from ${m.startTimecodeSource})`],
-    ['field order', m.fieldOrder],
+    ['field order', m.fieldOrder], ['colour', m.colorSpace ?? 'untagged'],
     ['audio', m.audioStreams.length === 0 ? 'none' : m.audioStreams.map((a) => `#${a.index} ${a.codec} ${a.channels}ch ${a.sampleRate} Hz`).join(', ')],
   ];
   return rows.map(([k, v]) => `${k.padEnd(12)}${v}`).join('\n');

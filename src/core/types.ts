@@ -48,6 +48,8 @@ export interface MediaInfo {
   readonly displayWidth: number;
   readonly displayHeight: number;
   readonly fieldOrder: FieldOrder;
+  /** The stream's colour matrix tag as ffprobe names it (`bt709`, `smpte170m`, ...), when it has one. */
+  readonly colorSpace?: string;
   readonly audioStreams: readonly AudioStreamInfo[];
 }
 

@@ -148,6 +148,7 @@ export async function probeMedia(filePath: string, options: ProbeOptions = {}): 
     displayWidth: quarterTurn ? height : squareWidth,
     displayHeight: quarterTurn ? squareWidth : height,
     fieldOrder: fieldOrderOf(video.field_order),
+    ...(typeof video.color_space === 'string' && video.color_space !== 'unknown' ? { colorSpace: video.color_space } : {}),
     audioStreams,
   };
 }
