@@ -2,10 +2,12 @@
 //
 //   npx tsx bench/characters.mts --cost [clip]   ms per analysed frame at the analyzer's frameWidth
 //   npx tsx bench/characters.mts                  precision/recall against bench/truth/characters.json,
-//                                                 per clip and overall, fast and accurate detector
+//                                                 per clip and overall, fast and accurate detector;
+//                                                 distances per face, and per shot the one the
+//                                                 threshold is compared with (trackDistances)
 //     --fast | --accurate                         one detector only
 //     --clip=NAME                                 only clips whose file name contains NAME
-//     --threshold=0.55                            another match threshold than the analyzer's
+//     --threshold=0.6                             another match threshold than the analyzer's
 //     --face-fps=1                                another sampling rate than the default 0.5
 //     --keyframes=unsampled                       the rule analyze had before: a shot's keyframe only
 //                                                 when no sample at all fell in the shot (analyze
@@ -22,9 +24,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createFaceAnalyzer, FACE_FRAME_WIDTH, FACE_SAMPLE_FPS } from '../src/classify/faces/analyzer.js';
-import { summarizeCharacters } from '../src/classify/faces/characters.js';
+import { summarizeCharacters, trackDistances } from '../src/classify/faces/characters.js';
 import { descriptorDistance } from '../src/classify/faces/face-models.js';
-import type { FrameFaces } from '../src/classify/faces/types.js';
+import { DEFAULT_MATCH_THRESHOLD, type FrameFaces } from '../src/classify/faces/types.js';
 import { loadTensorflow } from '../src/classify/tf-runtime.js';
 import { toNumber } from '../src/core/rational.js';
 import type { Shot } from '../src/core/types.js';
@@ -117,6 +119,11 @@ if (args.includes('--cost')) {
   const totals = new Map<string, Score>();
   const perClip: string[] = [];
   const distances = new Map<string, { truth: boolean; distance: number }[]>();
+  // Per scored shot and enrolled person, the distance the match threshold is compared with
+  // (trackDistances) over the faces nearest to that person on each frame where the shot shows
+  // them; for all other faces of the shot, the nearest single face (no track of them can come
+  // nearer: a track's distance is the mean of its two nearest faces).
+  const shotDistances = new Map<string, { truth: boolean; distance: number; where: string }[]>();
   const ratio = (a: number, b: number): string => (b === 0 ? '-' : (a / b).toFixed(3));
   for (const c of truth.clips) {
     if (only && !c.clip.includes(only)) continue;
@@ -155,6 +162,20 @@ if (args.includes('--cost')) {
           nearest.forEach((distance, i) => d.push({ truth: i === own, distance }));
         }
       }
+      const sd = shotDistances.get(detector) ?? [];
+      shotDistances.set(detector, sd);
+      for (const s of truthShots) {
+        if (s.skip || s.enrolment) continue;
+        const looked = observed.filter((o) => o.frame >= s.startFrame && o.frame < s.endFrame && o.faces.length > 0);
+        for (const person of analyzer.gallery.people) {
+          const nearestTo = (faces: FrameFaces['faces']): number => trackDistances(faces, analyzer.gallery).get(person.name) ?? Infinity;
+          const own = s.characters.includes(person.name) ? looked.map((o) => o.faces.reduce((a, b) => (nearestTo([b]) < nearestTo([a]) ? b : a))) : [];
+          const others = looked.flatMap((o) => o.faces.filter((f) => !own.includes(f)));
+          const where = `${c.clip}@${s.startFrame}`;
+          if (own.length > 0) sd.push({ truth: true, distance: nearestTo(own), where });
+          if (others.length > 0) sd.push({ truth: false, distance: Math.min(...others.map((f) => nearestTo([f]))), where: `${where} vs ${person.name}` });
+        }
+      }
       const score: Score = { tp: 0, fp: 0, fn: 0 };
       for (const [i, s] of truthShots.entries()) {
         const got = summary.shots[i]!;
@@ -182,6 +203,11 @@ if (args.includes('--cost')) {
     const same = d.filter((x) => x.truth).map((x) => x.distance).sort((a, b) => a - b);
     const other = d.filter((x) => !x.truth).map((x) => x.distance).sort((a, b) => a - b);
     console.log(`${detector}: per-face distance to the nearest enrolled photo: same person n=${same.length} min ${same[0]?.toFixed(3)} median ${same[Math.floor(same.length / 2)]?.toFixed(3)} max ${same.at(-1)?.toFixed(3)}; other faces n=${other.length} min ${other[0]?.toFixed(3)}`);
+  }
+  for (const [detector, d] of shotDistances) {
+    const same = d.filter((x) => x.truth).sort((a, b) => a.distance - b.distance);
+    const other = d.filter((x) => !x.truth).sort((a, b) => a.distance - b.distance);
+    console.log(`${detector}: per shot, distance by the track rule (threshold ${DEFAULT_MATCH_THRESHOLD} unless --threshold): shots of the person ${same.map((x) => `${x.distance.toFixed(2)} ${x.where}`).join(', ')}; other faces (nearest single face a shot): ${other.slice(0, 5).map((x) => `${x.distance.toFixed(2)} ${x.where}`).join(', ')} (n=${other.length})`);
   }
   for (const line of perClip) console.log(line);
   for (const [detector, t] of totals) console.log(`detector ${detector}: precision ${ratio(t.tp, t.tp + t.fp)} recall ${ratio(t.tp, t.tp + t.fn)} (tp ${t.tp}, fp ${t.fp}, fn ${t.fn})`);
