@@ -27,7 +27,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 # Fewer glibc malloc arenas: sharp/libvips threads otherwise keep memory after image work
-# (a 4-sheet contact-sheet render peaked at 209 MB with the default, 155 MB with 2).
+# (a 4-sheet contact-sheet render peaked at 209 MB with the default, 155 MB with 2; bin/roughcut.js
+# sets the same outside the image, src/cli/commands.ts MALLOC_ENVIRONMENT).
 ENV MALLOC_ARENA_MAX=2
 # A fixed mmap threshold: large blocks (sheet canvases, keyframe pictures) go back to the system
 # when freed instead of staying in a thread's heap (bin/roughcut.js sets the same for itself

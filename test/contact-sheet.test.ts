@@ -78,6 +78,21 @@ describe('renderContactSheet', () => {
       for (let x = layout.gap; x < layout.gap + layout.tileWidth; x++) if (Math.max(...pixel(x, y)) > 120) bright++;
     }
     expect(bright).toBeGreaterThan(50);
+    // The shot number in amber at the left, the timecode in light grey at the right.
+    let amber = 0;
+    let grey = 0;
+    for (let y = captionTop; y < captionTop + layout.captionHeight; y++) {
+      for (let x = layout.gap; x < layout.gap + 30; x++) {
+        const [r, g, b] = pixel(x, y) as [number, number, number];
+        if (r > 150 && r - b > 90 && r - g > 25) amber++;
+      }
+      for (let x = layout.gap + layout.tileWidth - 60; x < layout.gap + layout.tileWidth; x++) {
+        const [r, g, b] = pixel(x, y) as [number, number, number];
+        if (Math.min(r, g, b) > 170 && Math.max(r, g, b) - Math.min(r, g, b) < 30) grey++;
+      }
+    }
+    expect(amber).toBeGreaterThan(10);
+    expect(grey).toBeGreaterThan(20);
   });
 
   it('renders an analysis without shots as a header only', async () => {

@@ -67,6 +67,60 @@ export function contactSheetLayout(
   };
 }
 
+const CAPTION_FONT = 'font-family="DejaVu Sans Mono, monospace" font-size="13"';
+/** Baseline of caption text, from the top of the caption strip. */
+const CAPTION_BASELINE = 16;
+/** What captions are written with: shot numbers and timecode (framesToTimecode writes nothing else). */
+const CAPTION_CHARS = '0123456789#:;.';
+/** Advance of a caption character: DejaVu Sans Mono at 13 px advances 7.8 px. */
+const GLYPH_WIDTH = 8;
+/** Caption colours: the shot number, the timecode. */
+const NUMBER_COLOUR = [0xff, 0xb0, 0x00] as const;
+const TIMECODE_COLOUR = [0xe6, 0xe6, 0xe6] as const;
+
+/** Coverage (0-255) of each caption character, side by side in GLYPH_WIDTH cells, CAPTION_HEIGHT rows. */
+let captionGlyphs: Promise<Uint8Array> | undefined;
+
+/**
+ * The caption characters rendered once, through librsvg like the rest of the sheet's text, as a
+ * coverage strip. Captions are then drawn into the canvas here: one SVG per row, rendered by
+ * pango and composited, grew the process by about 1 MB a row (8 MB a full page) and was the
+ * largest part of a sheet's memory after the canvas itself.
+ */
+function glyphStrip(): Promise<Uint8Array> {
+  captionGlyphs ??= (async () => {
+    const width = CAPTION_CHARS.length * GLYPH_WIDTH;
+    const body = [...CAPTION_CHARS].map((ch, i) =>
+      `<text x="${i * GLYPH_WIDTH + GLYPH_WIDTH / 2}" y="${CAPTION_BASELINE}" ${CAPTION_FONT} fill="#ffffff" text-anchor="middle">${ch}</text>`).join('');
+    const alpha = await sharp(textSvg(width, CAPTION_HEIGHT, body)).ensureAlpha().extractChannel(3).raw().toBuffer();
+    return new Uint8Array(alpha.buffer, alpha.byteOffset, alpha.byteLength);
+  })();
+  return captionGlyphs;
+}
+
+/**
+ * Draws `text` (CAPTION_CHARS only) in `colour` into the RGB `canvas` (`stride` bytes a row),
+ * its cell's top-left corner at (`x`, `top`), blending by the glyphs' coverage. Pixels outside
+ * the canvas's `width` are left alone.
+ */
+function drawCaption(canvas: Buffer, stride: number, width: number, glyphs: Uint8Array, text: string, x: number, top: number, colour: readonly number[]): void {
+  const stripWidth = CAPTION_CHARS.length * GLYPH_WIDTH;
+  for (const [i, ch] of [...text].entries()) {
+    const index = CAPTION_CHARS.indexOf(ch);
+    if (index < 0) throw new RangeError(`contact-sheet captions have no glyph for ${JSON.stringify(ch)}`);
+    const cell = index * GLYPH_WIDTH;
+    for (let gy = 0; gy < CAPTION_HEIGHT; gy++) {
+      for (let gx = 0; gx < GLYPH_WIDTH; gx++) {
+        const px = x + i * GLYPH_WIDTH + gx;
+        const a = glyphs[gy * stripWidth + cell + gx]!;
+        if (a === 0 || px < 0 || px >= width) continue;
+        const o = (top + gy) * stride + px * 3;
+        for (let c = 0; c < 3; c++) canvas[o + c] = canvas[o + c]! + Math.round(((colour[c]! - canvas[o + c]!) * a) / 255);
+      }
+    }
+  }
+}
+
 function textSvg(width: number, height: number, body: string): Buffer {
   return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${body}</svg>`);
 }
@@ -127,11 +181,10 @@ async function drawSheet(
   const shots = analysis.shots.slice(first, first + (options.maxShots ?? analysis.shots.length));
   const layout = contactSheetLayout(shots.length, source.width, source.height, options);
   const tc = sourceTimecoder(source);
-  const font = 'font-family="DejaVu Sans Mono, monospace"';
 
-  // Tiles one at a time straight into one raw canvas, then the text of each row as one SVG over
-  // that row: one small libvips pipeline at a time. Compositing each row's tiles and captions as
-  // a dozen layers, four rows' tiles decoding at once, grew a malloc arena in every libuv and
+  // Tiles one at a time straight into one raw canvas, then each row's captions drawn from the
+  // glyph strip: one small libvips pipeline at a time. Compositing each row's tiles and captions
+  // as a dozen layers, four rows' tiles decoding at once, grew a malloc arena in every libuv and
   // libvips thread that ran one, and the memory of a long programme's sheets grew page after page.
   const size = layout.width * layout.height * 3;
   const canvas = scratch && scratch.length >= size ? scratch.subarray(0, size) : Buffer.allocUnsafeSlow(size);
@@ -151,17 +204,17 @@ async function drawSheet(
     `<text x="${GAP}" y="24" font-family="DejaVu Sans, sans-serif" font-size="16" fill="#e6e6e6">${escapeHtml(header)}</text>`);
   const rowHeight = layout.tileHeight + CAPTION_HEIGHT + GAP;
   const tileStride = layout.tileWidth * 3;
+  const glyphs = await glyphStrip();
   for (let start = 0; start < shots.length; start += layout.columns) {
     const top = layout.headerHeight + (start / layout.columns) * rowHeight;
-    let captions = '';
     for (const [col, shot] of shots.slice(start, start + layout.columns).entries()) {
       const left = GAP + col * (layout.tileWidth + GAP);
       const tile = await tileImage(path.resolve(outputDir, shot.keyframe.image), layout);
       for (let y = 0; y < layout.tileHeight; y++) tile.copy(canvas, (top + y) * stride + left * 3, y * tileStride, (y + 1) * tileStride);
-      captions += `<text x="${left}" y="${layout.tileHeight + 16}" ${font} font-size="13" fill="#ffb000">#${first + start + col + 1}</text>`
-        + `<text x="${left + layout.tileWidth}" y="${layout.tileHeight + 16}" ${font} font-size="13" fill="#e6e6e6" text-anchor="end">${escapeHtml(tc(shot.startFrame))}</text>`;
+      const timecode = tc(shot.startFrame);
+      drawCaption(canvas, stride, layout.width, glyphs, `#${first + start + col + 1}`, left, top + layout.tileHeight, NUMBER_COLOUR);
+      drawCaption(canvas, stride, layout.width, glyphs, timecode, left + layout.tileWidth - timecode.length * GLYPH_WIDTH, top + layout.tileHeight, TIMECODE_COLOUR);
     }
-    await overlay(top, Math.min(rowHeight, layout.height - top), captions);
   }
   return sharp(canvas, { raw: { width: layout.width, height: layout.height, channels: 3 } })
     // Standard Huffman tables: optimised ones make libjpeg keep every coefficient of the page for
