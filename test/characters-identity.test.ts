@@ -48,4 +48,15 @@ describe('track identity', () => {
     expect(names([near(0.53)])).toEqual(['Alice']);
     expect(names([near(0.57)])).toEqual(['Unknown 1']);
   });
+
+  it('keeps two unknown faces 0.52 apart as two Unknowns: unknowns merge at 0.5 at most, under the 0.55 match threshold', () => {
+    const shots = [shot, { ...shot, index: 1, startFrame: 400, endFrame: 800 }];
+    const a = near(1.2);
+    const b = a.map((v, i) => v + 0.52 * w[i]!);
+    const observations: FrameFaces[] = [{ frame: 0, faces: [face(a)] }, { frame: 400, faces: [face(b)] }];
+    const summary = summarizeCharacters(observations, shots, { fps: rational(25), gallery });
+    expect(summary.shots.map((s) => s.characters.map((c) => c.name))).toEqual([['Unknown 1'], ['Unknown 2']]);
+    // A stricter match threshold still merges no further apart than itself.
+    expect(summarizeCharacters(observations, shots, { fps: rational(25), gallery, threshold: 0.53 }).unknowns).toHaveLength(2);
+  });
 });
