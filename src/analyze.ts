@@ -24,7 +24,7 @@ import { writeExports } from './export/write-exports.js';
 import { analysisSize, decodeFrames } from './frames/decode.js';
 import type { RgbFrame } from './frames/frame.js';
 import sharp from './frames/image-codec.js';
-import { keyframeBatchSize, keyframeFileName, renderKeyframeJpegs } from './frames/keyframe-images.js';
+import { keyframeBatchSize, keyframeFileName, PicturePool, renderKeyframeJpegs } from './frames/keyframe-images.js';
 import { probeMedia } from './ingest/probe.js';
 import { validateInput } from './ingest/validate.js';
 import { createBoundaryDetector } from './keyframes/boundaries.js';
@@ -128,6 +128,8 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
     // decode keeps the CPU; a batch starts once enough shots have ended, and at the end.
     const images = new TaskQueue(1);
     const batchSize = keyframeBatchSize(media.width, media.height);
+    // Dropped once the keyframes are written (see PicturePool).
+    let pictures: PicturePool | undefined = new PicturePool();
     let pending: number[] = [];
     let written = 0;
     let expected = 0;
@@ -137,7 +139,7 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
         const batch = pending.slice(start, start + batchSize);
         images.add(async () => {
           const requests = batch.map((frame) => ({ ptsSeconds: frameTimes[frame] ?? framesToSeconds(frame, media.fps), intra: shotKeyframes.isIntra(frame) }));
-          const jpegs = await renderKeyframeJpegs(filePath, requests, frameSeconds, display, { maxWidth: settings.keyframeWidth, colorSpace: media.colorSpace, signal: options.signal });
+          const jpegs = await renderKeyframeJpegs(filePath, requests, frameSeconds, display, { maxWidth: settings.keyframeWidth, colorSpace: media.colorSpace, pictures, signal: options.signal });
           for (const [i, frame] of batch.entries()) {
             const jpeg = jpegs[i]!;
             await fs.writeFile(path.join(keyframeDir, keyframeFileName(frame)), jpeg);
@@ -229,6 +231,7 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
     for (const k of labelChanges) fetchKeyframe(k.frame);
     flushKeyframes();
     await images.drain();
+    pictures = undefined;
 
     let shots: Shot[] = spans.map((span, index) => ({
       index, startFrame: span.startFrame, endFrame: span.endFrame, transition: span.transition,

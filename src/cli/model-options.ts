@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { AnalyzeOptions } from '../analyze.js';
 import { BACKENDS, parseBackendName } from '../classify/backend-names.js';
+import { DEFAULT_MATCH_THRESHOLD } from '../classify/faces/types.js';
 import { RoughcutError } from '../core/errors.js';
 
 /** The models an analysis runs, as {@link analyzeFile}'s options take them. */
@@ -42,7 +43,7 @@ export async function checkCharacters(flags: CharacterFlags): Promise<NonNullabl
   if (detector !== 'fast' && detector !== 'accurate') throw new RoughcutError('BAD_ARGUMENT', `--face-detector "${detector}" is not one of fast, accurate.`);
   const threshold = flags.threshold === undefined ? undefined : Number(flags.threshold);
   if (threshold !== undefined && !(threshold > 0 && threshold < 2)) {
-    throw new RoughcutError('BAD_ARGUMENT', `--face-threshold "${String(flags.threshold)}" is not a descriptor distance between 0 and 2 (0.5 is the default).`);
+    throw new RoughcutError('BAD_ARGUMENT', `--face-threshold "${String(flags.threshold)}" is not a descriptor distance between 0 and 2 (${DEFAULT_MATCH_THRESHOLD} is the default).`);
   }
   return { ...(flags.gallery === undefined ? {} : { gallery: flags.gallery }), detector, ...(threshold === undefined ? {} : { threshold }) };
 }
@@ -77,7 +78,7 @@ export function addModelOptions(command: Command): Command {
     .option('--model <dir>', 'scene classifier folder written by "roughcut train": label frames, shots and segments')
     .option('--characters <dir>', 'recognise characters by face from a gallery folder (DIR/<Name>/*.jpg); unknown faces are clustered')
     .option('--face-detector <name>', 'face detector with --characters: fast or accurate (about 5x slower)', 'fast')
-    .option('--face-threshold <distance>', 'face match distance with --characters (lower is stricter)')
+    .option('--face-threshold <distance>', `face match distance with --characters (lower is stricter; default ${DEFAULT_MATCH_THRESHOLD})`)
     .option('--backend <name>', `TensorFlow.js backend for the models: auto, ${BACKENDS.join(', ')}`, 'auto');
 }
 

@@ -24,6 +24,8 @@ export interface KeyframeImageOptions {
    * sources follow the players' convention (see colorMatrixFor).
    */
   readonly colorSpace?: string;
+  /** Buffers to reuse for the raw pictures (see PicturePool); default, fresh ones each call. */
+  readonly pictures?: PicturePool;
 }
 
 /** The size a keyframe image is written at: display size, no wider than `maxWidth`, even. */
@@ -65,30 +67,31 @@ export interface KeyframeRequest {
 const SEEK_NICENESS = 10;
 
 /**
- * Buffers for raw keyframe pictures, reused from batch to batch. A picture that arrived as
- * pipe chunks joined by `Buffer.concat` left twice its size of garbage that V8 collects only when
- * external memory has grown by tens of megabytes: 120 keyframes in a row raised RSS by ~130 MB
- * (measured in isolation); copied into reused buffers, by ~80 MB, flat after the first 40.
+ * Buffers for raw keyframe pictures, reused from batch to batch of one analysis. A picture that
+ * arrived as pipe chunks joined by `Buffer.concat` left twice its size of garbage that V8
+ * collects only when external memory has grown by tens of megabytes: 120 keyframes in a row
+ * raised RSS by ~130 MB (measured in isolation); copied into reused buffers, by ~80 MB, flat
+ * after the first 40. The pool holds as many buffers as were ever in use at once, and lives as
+ * long as its owner keeps it: analyze keeps one per file, dropped once its keyframes are written,
+ * so the buffers do not stay through the contact sheets (they were 11-16 MB of the CLI's peak).
  */
-class RawBufferPool {
+export class PicturePool {
   private readonly free: Buffer[] = [];
-  constructor(private readonly keep: number) {}
   take(size: number): Buffer {
     const i = this.free.findIndex((b) => b.length === size);
     return i >= 0 ? this.free.splice(i, 1)[0]! : Buffer.allocUnsafeSlow(size);
   }
   give(buffer: Buffer): void {
-    if (this.free.length < this.keep) this.free.push(buffer);
+    this.free.push(buffer);
   }
 }
-const rawBuffers = new RawBufferPool(8);
 
 /**
  * Runs one ffmpeg that writes one raw picture of `size` bytes to each of `outputs` pipes (fds 3,
  * 4, ...) and returns them, in pooled buffers; rejects with DECODE_FAILED and the stderr tail
  * when ffmpeg fails or a picture is short.
  */
-function runToBuffers(filePath: string, args: readonly string[], outputs: number, size: number, options: KeyframeImageOptions): Promise<Buffer[]> {
+function runToBuffers(filePath: string, args: readonly string[], outputs: number, size: number, pool: PicturePool, options: KeyframeImageOptions): Promise<Buffer[]> {
   return new Promise<Buffer[]>((resolve, reject) => {
     const stdio: ('ignore' | 'pipe')[] = ['ignore', 'ignore', 'pipe', ...Array.from({ length: outputs }, () => 'pipe' as const)];
     const child = spawn(options.ffmpegPath ?? 'ffmpeg', args, { stdio, signal: options.signal });
@@ -99,7 +102,7 @@ function runToBuffers(filePath: string, args: readonly string[], outputs: number
         // Not allowed here (or already gone): the seek just runs at normal priority.
       }
     }
-    const pictures = Array.from({ length: outputs }, () => rawBuffers.take(size));
+    const pictures = Array.from({ length: outputs }, () => pool.take(size));
     const filled = new Array<number>(outputs).fill(0);
     for (let i = 0; i < outputs; i++) {
       (child.stdio[i + 3] as Readable).on('data', (c: Buffer) => {
@@ -109,7 +112,7 @@ function runToBuffers(filePath: string, args: readonly string[], outputs: number
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
     const fail = (error: Error): void => {
-      for (const p of pictures) rawBuffers.give(p);
+      for (const p of pictures) pool.give(p);
       reject(error);
     };
     child.on('error', fail);
@@ -163,20 +166,22 @@ export async function renderKeyframeJpegs(
     args.push('-map', `${i}:v:0`, '-frames:v', '1', '-vf', `scale=${width}:${height}:flags=bicubic:out_range=limited,setsar=1,format=yuv420p`,
       '-f', 'rawvideo', '-pix_fmt', 'yuv420p', `pipe:${i + 3}`);
   });
-  const pictures = await runToBuffers(filePath, args, requests.length, width * height * 1.5, options);
+  const pool = options.pictures ?? new PicturePool();
+  const pictures = await runToBuffers(filePath, args, requests.length, width * height * 1.5, pool, options);
   const matrix = colorMatrixFor(options.colorSpace, Math.min(display.width, display.height));
-  const rgb: Buffer[] = [];
+  const rgb = pool.take(width * height * 3);
   try {
+    // One picture at a time through one RGB buffer: a batch holds one picture's encode at once.
+    const jpegs: Buffer[] = [];
     for (const picture of pictures) {
-      const raw = rawBuffers.take(width * height * 3);
-      rgb.push(raw);
-      yuv420ToRgb(picture, width, height, matrix, raw);
+      yuv420ToRgb(picture, width, height, matrix, rgb);
+      // Without optimised Huffman tables: libjpeg would hold the whole picture's coefficients for
+      // a second pass (4 MB a 720p picture, beside the decode), for files 6 % smaller.
+      jpegs.push(await sharp(rgb, { raw: { width, height, channels: 3 } })
+        .jpeg({ quality: options.quality ?? 85, mozjpeg: false, optimiseCoding: false }).toBuffer());
     }
-    // Without optimised Huffman tables: libjpeg would hold the whole picture's coefficients for a
-    // second pass (4 MB a 720p picture, beside the decode), for files 6 % smaller.
-    return await Promise.all(rgb.map((raw) => sharp(raw, { raw: { width, height, channels: 3 } })
-      .jpeg({ quality: options.quality ?? 85, mozjpeg: false, optimiseCoding: false }).toBuffer()));
+    return jpegs;
   } finally {
-    for (const buffer of [...pictures, ...rgb]) rawBuffers.give(buffer);
+    for (const buffer of [...pictures, rgb]) pool.give(buffer);
   }
 }
