@@ -42,13 +42,15 @@ export function keyframeFileName(frame: number): string {
 
 /**
  * How many keyframes one ffmpeg fetches for frames of `width` x `height`: each input holds its
- * own decoder, about 30 MB of reference frames and buffers at 1080p on top of ffmpeg's 55 MB, so
- * a batch is about 4 megapixels of pictures: 2 at 1080p (115 MB; 4 took 180 MB, the largest
- * process of an analysis), 1 at UHD, 8 at SD. At 1080p ffmpeg's start-up is then paid once per
- * two keyframes (0.12-0.16 CPU-s a keyframe between batches of 4 and of 1).
+ * own decoder, about 25 MB at 1080p on top of ffmpeg's 55 MB, and its own copy of the file's
+ * sample index (2.7 MB more for a 30-minute file than a 5-minute one). So a batch is about 2
+ * megapixels of pictures: 1 at 1080p and UHD, 2 at 720p, 5-6 at SD. Two at 1080p took ffmpeg to
+ * 102-109 MB, the largest process of an analysis, and growing with the file's length (107 MB at
+ * 30 minutes); one takes 81 MB, for 0.024 CPU-s more a keyframe (20 seeks into the 1080p
+ * benchmark program: 3.58 against 3.11 CPU-s).
  */
 export function keyframeBatchSize(width: number, height: number): number {
-  return Math.max(1, Math.min(8, Math.floor(4_200_000 / Math.max(1, width * height))));
+  return Math.max(1, Math.min(8, Math.floor(2_100_000 / Math.max(1, width * height))));
 }
 
 /** One keyframe image to fetch: where the frame is, and whether it is an intra (key) frame. */
