@@ -47,8 +47,8 @@ export async function createAnalyzeWorker(options: AnalyzeWorkerOptions): Promis
   const inProcess = options.inProcess ? (await import('./analyze-processor.js')).analyzeJob : undefined;
   const processor = inProcess ? (job: Job<AnalyzeJobData, AnalyzeJobResult>, _token?: string, signal?: AbortSignal) => inProcess(job as never, signal) : analyzeProcessorFile();
   // The sandboxed analyses are fresh processes that inherit this environment: with glibc's mmap
-  // threshold fixed they give freed sheet and JPEG buffers back (as bin/roughcut.js arranges for
-  // `roughcut analyze`; the Docker image sets it for everything).
+  // threshold fixed and two arenas (MALLOC_ENVIRONMENT) they give freed sheet and JPEG buffers
+  // back (as bin/roughcut.js arranges for `roughcut analyze`; the Docker image sets them for everything).
   if (!inProcess) for (const [name, value] of Object.entries(MALLOC_ENVIRONMENT)) process.env[name] ??= value;
   const worker = new Worker<AnalyzeJobData, AnalyzeJobResult>(ANALYZE_QUEUE, processor, {
     ...bullWorkerOptions(options, 1),

@@ -71,7 +71,7 @@ const CAPTION_FONT = 'font-family="DejaVu Sans Mono, monospace" font-size="13"';
 /** Baseline of caption text, from the top of the caption strip. */
 const CAPTION_BASELINE = 16;
 /** What captions are written with: shot numbers and timecode (framesToTimecode writes nothing else). */
-const CAPTION_CHARS = '0123456789#:;.';
+const CAPTION_CHARS = '0123456789#:;';
 /** Advance of a caption character: DejaVu Sans Mono at 13 px advances 7.8 px. */
 const GLYPH_WIDTH = 8;
 /** Caption colours: the shot number, the timecode. */

@@ -169,13 +169,13 @@ export async function renderKeyframeJpegs(
       '-f', 'rawvideo', '-pix_fmt', 'yuv420p', `pipe:${i + 3}`);
   });
   const pool = options.pictures ?? new PicturePool();
-  const pictures = await runToBuffers(filePath, args, requests.length, width * height * 1.5, pool, options);
+  const yuvPictures = await runToBuffers(filePath, args, requests.length, width * height * 1.5, pool, options);
   const matrix = colorMatrixFor(options.colorSpace, Math.min(display.width, display.height));
   const rgb = pool.take(width * height * 3);
   try {
     // One picture at a time through one RGB buffer: a batch holds one picture's encode at once.
     const jpegs: Buffer[] = [];
-    for (const picture of pictures) {
+    for (const picture of yuvPictures) {
       yuv420ToRgb(picture, width, height, matrix, rgb);
       // Without optimised Huffman tables: libjpeg would hold the whole picture's coefficients for
       // a second pass (4 MB a 720p picture, beside the decode), for files 6 % smaller.
@@ -184,6 +184,6 @@ export async function renderKeyframeJpegs(
     }
     return jpegs;
   } finally {
-    for (const buffer of [...pictures, rgb]) pool.give(buffer);
+    for (const buffer of [...yuvPictures, rgb]) pool.give(buffer);
   }
 }

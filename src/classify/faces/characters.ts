@@ -196,7 +196,11 @@ export function trackDistances(faces: readonly Pick<FaceObservation, 'descriptor
       const d = descriptorDistance(face.descriptor, entry.descriptor);
       if (d < (perPerson.get(entry.name) ?? Infinity)) perPerson.set(entry.name, d);
     }
-    for (const [name, d] of perPerson) nearest.set(name, [...(nearest.get(name) ?? []), d]);
+    for (const [name, d] of perPerson) {
+      const ds = nearest.get(name);
+      if (ds) ds.push(d);
+      else nearest.set(name, [d]);
+    }
   }
   const out = new Map<string, number>();
   for (const [name, ds] of nearest) {
