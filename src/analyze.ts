@@ -21,7 +21,8 @@ import type { Exporter } from './export/exporter.js';
 import { contactSheetPages, renderContactSheets } from './export/contact-sheet.js';
 import { renderReportHtml } from './export/report-html.js';
 import { writeExports } from './export/write-exports.js';
-import { analysisSize, decodeFrames } from './frames/decode.js';
+import { decodeVideo } from './frames/chunked-decode.js';
+import { analysisSize } from './frames/decode.js';
 import type { RgbFrame } from './frames/frame.js';
 import sharp from './frames/image-codec.js';
 import { keyframeBatchSize, keyframeFileName, PicturePool, renderKeyframeJpegs } from './frames/keyframe-images.js';
@@ -162,7 +163,7 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
     let frameCount = 0;
 
     const outputs = [{ name: 'analysis', ...size }, ...(models?.outputs ?? [])];
-    for await (const decoded of decodeFrames(filePath, { outputs, signal: options.signal })) {
+    for await (const decoded of decodeVideo(filePath, media, { outputs, signal: options.signal, logger })) {
       const frame = decoded.frames.analysis!;
       features.add(frame);
       cues.push(frame);

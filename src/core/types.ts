@@ -51,6 +51,24 @@ export interface MediaInfo {
   /** The stream's colour matrix tag as ffprobe names it (`bt709`, `smpte170m`, ...), when it has one. */
   readonly colorSpace?: string;
   readonly audioStreams: readonly AudioStreamInfo[];
+  /**
+   * Where a decode can start without the frames before it: keyframes at least
+   * {@link SEEK_POINT_SPACING_SECONDS} apart. Absent when the packet pass gave no timestamps.
+   */
+  readonly seekIndex?: SeekIndex;
+}
+
+/** Seek points are kept at least this far apart (a 24-hour file lists under 18 000). */
+export const SEEK_POINT_SPACING_SECONDS = 5;
+
+/** Keyframes to start decoding at, on the container's own clock (what ffmpeg's `-copyts` shows). */
+export interface SeekIndex {
+  /** The container's start time (ffprobe's format `start_time`), which ffmpeg's `-ss` counts from. */
+  readonly startSeconds: number;
+  /** Presentation time of the first frame. */
+  readonly firstPtsSeconds: number;
+  /** Keyframes in presentation order: the frame's index and its presentation time. */
+  readonly points: readonly { readonly frame: number; readonly ptsSeconds: number }[];
 }
 
 /** Kinds of boundary between shots. */

@@ -43,6 +43,24 @@ export interface DecodeOptions {
    * detectors score the same with either.
    */
   readonly scaleFlags?: string;
+  /** Decoder threads (`-threads`); default ffmpeg's own choice (frame threads, one per core and one more). */
+  readonly threads?: number;
+  /** Decode only these frames instead of the whole file (see {@link FrameRange}). */
+  readonly range?: FrameRange;
+}
+
+/**
+ * A run of frames that starts at a keyframe: ffmpeg seeks there (`-ss`, with the container's own
+ * timestamps kept by `-copyts`) and stops after `frameCount` frames. Frames are numbered from
+ * `startFrame` and timed from `originPtsSeconds`, the file's first frame, so they read as part of
+ * the whole file; a sparse output keeps the whole file's `every` rhythm.
+ */
+export interface FrameRange {
+  readonly startFrame: number;
+  readonly frameCount: number;
+  /** `-ss` for the keyframe: its time on the container's clock less the container's start time. */
+  readonly seekSeconds: number;
+  readonly originPtsSeconds: number;
 }
 
 /** One decoded frame, delivered at every requested size. */
@@ -56,9 +74,13 @@ export interface DecodedFrame {
 
 const STDERR_TAIL_BYTES = 4000;
 const SHOWINFO = /\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:\s*(-?[\d.e+-]+).*?\biskey:(\d)/;
+/** showinfo's time base: its `pts_time` has six significant digits, 10 ms at an hour, so times come from `pts`. */
+const SHOWINFO_TIME_BASE = /showinfo.*\bconfig in time_base:\s*(\d+)\/(\d+)/;
 
 /** Builds the ffmpeg arguments for one decode of `filePath` into the given outputs. */
-export function decodeArguments(filePath: string, outputs: readonly FrameOutput[], fastDecode: boolean, scaleFlags = 'fast_bilinear', hwaccel?: string): string[] {
+export function decodeArguments(filePath: string, outputs: readonly FrameOutput[], fastDecode: boolean, scaleFlags = 'fast_bilinear', hwaccel?: string,
+  extra: { threads?: number; range?: FrameRange } = {}): string[] {
+  const { range } = extra;
   if (outputs.length === 0) throw new RangeError('decode needs at least one output size');
   if ((outputs[0]!.every ?? 1) !== 1) throw new RangeError('the first decode output must deliver every frame');
   for (const o of outputs) {
@@ -71,18 +93,33 @@ export function decodeArguments(filePath: string, outputs: readonly FrameOutput[
     // showinfo (times and intra flags, no checksums) runs on the first output only.
     const info = i === 0 ? ',showinfo=checksum=0' : '';
     const every = o.every ?? 1;
-    const select = every > 1 ? `select='not(mod(n\\,${every}))',` : '';
+    const first = range?.startFrame ?? 0;
+    const select = every > 1 ? `select='not(mod(n${first > 0 ? `+${first}` : ''}\\,${every}))',` : '';
     return `${input}${select}scale=${o.width}:${o.height}:flags=${scaleFlags},setsar=1,format=rgb24${info}[o${i}]`;
   });
   const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info'];
   if (fastDecode) args.push('-skip_loop_filter', 'all');
   if (hwaccel && hwaccel !== 'none') args.push('-hwaccel', hwaccel);
+  if (extra.threads !== undefined) args.push('-threads', String(extra.threads));
+  if (range) {
+    args.push('-copyts');
+    // Microseconds, rounded up: ffmpeg rounds -ss to the nearest tick of the stream for both the
+    // seek and the trim after it, so the keyframe itself is the first frame kept.
+    if (range.startFrame > 0) args.push('-ss', (Math.ceil(range.seekSeconds * 1e6) / 1e6).toFixed(6));
+  }
   args.push('-i', filePath, '-filter_complex', split + chains.join(';'));
-  outputs.forEach((_, i) => {
+  outputs.forEach((o, i) => {
     // passthrough: every decoded frame exactly once, no duplication or dropping by rate logic.
-    args.push('-map', `[o${i}]`, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', `pipe:${i === 0 ? 1 : i + 2}`);
+    args.push('-map', `[o${i}]`, '-fps_mode', 'passthrough');
+    if (range) args.push('-frames:v', String(framesInRange(range.startFrame, range.frameCount, o.every ?? 1)));
+    args.push('-f', 'rawvideo', '-pix_fmt', 'rgb24', `pipe:${i === 0 ? 1 : i + 2}`);
   });
   return args;
+}
+
+/** Frames of [start, start + count) whose index is a multiple of `every`. */
+function framesInRange(start: number, count: number, every: number): number {
+  return Math.floor((start + count - 1) / every) - Math.floor((start - 1) / every);
 }
 
 /**
@@ -93,7 +130,8 @@ export function decodeArguments(filePath: string, outputs: readonly FrameOutput[
 export async function* decodeFrames(filePath: string, options: DecodeOptions): AsyncGenerator<DecodedFrame> {
   const { outputs, signal } = options;
   const hwaccel = options.hwaccel ?? process.env.ROUGHCUT_FFMPEG_HWACCEL;
-  const args = decodeArguments(safePath(filePath), outputs, options.fastDecode ?? true, options.scaleFlags, hwaccel);
+  const { range } = options;
+  const args = decodeArguments(safePath(filePath), outputs, options.fastDecode ?? true, options.scaleFlags, hwaccel, { threads: options.threads, range });
   const stdio: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe', ...outputs.slice(1).map(() => 'pipe' as const)];
   const child = spawn(options.ffmpegPath ?? 'ffmpeg', args, { stdio });
   let spawnError: Error | undefined;
@@ -106,6 +144,7 @@ export async function* decodeFrames(filePath: string, options: DecodeOptions): A
   let stderrTail = '';
   let stderrEnded = false;
   let partial = '';
+  let timeBase: [number, number] | undefined;
   const stderr = child.stdio[2] as Readable;
   stderr.setEncoding('utf8');
   stderr.on('data', (text: string) => {
@@ -114,9 +153,11 @@ export async function* decodeFrames(filePath: string, options: DecodeOptions): A
     for (const line of lines) {
       const m = SHOWINFO.exec(line);
       if (m) {
-        pts.push(Number(m[3]));
+        pts.push(timeBase ? (Number(m[2]) * timeBase[0]) / timeBase[1] : Number(m[3]));
         intra.push(m[4] === '1');
       } else {
+        const tb = timeBase ? undefined : SHOWINFO_TIME_BASE.exec(line);
+        if (tb && Number(tb[2]) > 0) timeBase = [Number(tb[1]), Number(tb[2])];
         // Only what is not a showinfo line is kept for error messages, trimmed now and then:
         // re-slicing a 16 kB tail on every chunk was two thirds of the decode's JS allocation.
         stderrTail += `${line}\n`;
@@ -135,18 +176,21 @@ export async function* decodeFrames(filePath: string, options: DecodeOptions): A
   const onAbort = (): void => { child.kill('SIGKILL'); };
   signal?.addEventListener('abort', onAbort, { once: true });
 
-  let index = 0;
-  let firstPts: number | undefined;
+  const startFrame = range?.startFrame ?? 0;
+  let index = startFrame;
+  let firstPts = range?.originPtsSeconds;
   try {
     for (;;) {
       if (signal?.aborted) throw new RoughcutError('ABORTED', `${filePath}: analysis cancelled.`, { file: filePath });
+      if (range && index === startFrame + range.frameCount) break;
       const records = await Promise.all(readers.map((r, i) => (index % (outputs[i]!.every ?? 1) === 0 ? r.read() : Promise.resolve(undefined))));
       if (records.some((r) => r === null)) break;
-      while (pts.length <= index && !stderrEnded) {
+      const n = index - startFrame;
+      while (pts.length <= n && !stderrEnded) {
         await new Promise<void>((resolve) => { ptsWaiter = resolve; });
         ptsWaiter = undefined;
       }
-      const rawPts = pts[index] ?? (firstPts ?? 0) + index * (pts.length > 1 ? (pts[pts.length - 1]! - pts[0]!) / (pts.length - 1) : 0);
+      const rawPts = pts[n] ?? (pts[0] ?? firstPts ?? 0) + n * (pts.length > 1 ? (pts[pts.length - 1]! - pts[0]!) / (pts.length - 1) : 0);
       firstPts ??= rawPts;
       const ptsSeconds = rawPts - firstPts;
       const frames: Record<string, RgbFrame> = {};
@@ -154,7 +198,7 @@ export async function* decodeFrames(filePath: string, options: DecodeOptions): A
         const data = records[i];
         if (data) frames[o.name] = { index, ptsSeconds, width: o.width, height: o.height, data };
       });
-      yield { index, ptsSeconds, intra: intra[index] ?? false, frames };
+      yield { index, ptsSeconds, intra: intra[n] ?? false, frames };
       index += 1;
     }
     const code = await exit;
@@ -166,7 +210,7 @@ export async function* decodeFrames(filePath: string, options: DecodeOptions): A
       throw new RoughcutError('DECODE_FAILED', `${filePath}: ffmpeg failed to decode the video (exit ${code}): ${lastErrorLine(stderrTail)}`,
         { file: filePath, retryable: code === null, stderr: stderrTail.slice(-STDERR_TAIL_BYTES) });
     }
-    if (index === 0) {
+    if (index === startFrame) {
       throw new RoughcutError('DECODE_FAILED', `${filePath}: ffmpeg decoded no video frames; the file may be damaged. ${lastErrorLine(stderrTail)}`,
         { file: filePath, stderr: stderrTail.slice(-STDERR_TAIL_BYTES) });
     }

@@ -7,7 +7,7 @@ import ffmpeg, { type FfprobeData, type FfprobeStream } from 'fluent-ffmpeg';
 import { RoughcutError } from '../core/errors.js';
 import { type Rational, parseRational, rational, toNumber } from '../core/rational.js';
 import { canDropFrame, isDropFrameNotation, timecodeToFrames } from '../core/timecode.js';
-import type { AudioStreamInfo, FieldOrder, MediaInfo, TimecodeSource } from '../core/types.js';
+import { type AudioStreamInfo, type FieldOrder, type MediaInfo, SEEK_POINT_SPACING_SECONDS, type SeekIndex, type TimecodeSource } from '../core/types.js';
 
 /** Options for {@link probeMedia}. */
 export interface ProbeOptions {
@@ -115,6 +115,7 @@ export async function probeMedia(filePath: string, options: ProbeOptions = {}): 
   const variableFrameRate = timestampVerdict ?? (avgFps !== undefined && Math.abs(toNumber(avgFps) / toNumber(fps) - 1) > 0.01);
 
   const timecode = startTimecode(data, video, fps);
+  const seekIndex = timeBase === undefined ? undefined : seekIndexOf(packets, timeBase, firstNumber(data.format.start_time));
   const width = firstNumber(video.width) ?? 0;
   const height = firstNumber(video.height) ?? 0;
   const sampleAspectRatio = positiveRational(video.sample_aspect_ratio) ?? rational(1);
@@ -150,7 +151,38 @@ export async function probeMedia(filePath: string, options: ProbeOptions = {}): 
     fieldOrder: fieldOrderOf(video.field_order),
     ...(typeof video.color_space === 'string' && video.color_space !== 'unknown' ? { colorSpace: video.color_space } : {}),
     audioStreams,
+    ...(seekIndex ? { seekIndex } : {}),
   };
+}
+
+/**
+ * Keyframes as places to start a decode, thinned to {@link SEEK_POINT_SPACING_SECONDS} apart.
+ * Only when every packet had a timestamp: a keyframe's presentation index is then the number of
+ * timestamps before its own.
+ */
+function seekIndexOf(packets: PacketListing, timeBase: Rational, startSeconds: number | undefined): SeekIndex | undefined {
+  const { timestamps, keyTimestamps } = packets;
+  if (!packets.ok || timestamps.length === 0 || timestamps.length !== packets.count || startSeconds === undefined) return undefined;
+  const seconds = (ticks: number): number => (ticks * timeBase.num) / timeBase.den;
+  const points: { frame: number; ptsSeconds: number }[] = [];
+  for (const ticks of [...keyTimestamps].sort((a, b) => a - b)) {
+    const ptsSeconds = seconds(ticks);
+    if (points.length > 0 && ptsSeconds - points[points.length - 1]!.ptsSeconds < SEEK_POINT_SPACING_SECONDS) continue;
+    points.push({ frame: lowerBound(timestamps, ticks), ptsSeconds });
+  }
+  return { startSeconds, firstPtsSeconds: seconds(timestamps[0]!), points };
+}
+
+/** The number of entries of the sorted `values` below `value`. */
+function lowerBound(values: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (values[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, filePath: string): void {
@@ -295,6 +327,8 @@ interface PacketListing {
   readonly count: number;
   /** Presentation (else decode) timestamps of those packets, in time-base ticks, sorted. */
   readonly timestamps: readonly number[];
+  /** The timestamps of those flagged as keyframes, in packet order. */
+  readonly keyTimestamps: readonly number[];
   readonly stderr: string;
 }
 
@@ -309,6 +343,7 @@ function listVideoPackets(ffprobePath: string, absPath: string, streamIndex: num
       '-show_entries', 'packet=pts,dts,flags', '-of', 'csv=p=0', absPath],
     { stdio: ['ignore', 'pipe', 'pipe'], signal, windowsHide: true });
     const timestamps: number[] = [];
+    const keyTimestamps: number[] = [];
     let count = 0;
     let pending = '';
     let stderr = '';
@@ -318,7 +353,9 @@ function listVideoPackets(ffprobePath: string, absPath: string, streamIndex: num
       if (flags.includes('D')) return;
       count += 1;
       const t = Number(pts !== 'N/A' && pts !== '' ? pts : dts);
-      if (Number.isFinite(t)) timestamps.push(t);
+      if (!Number.isFinite(t)) return;
+      timestamps.push(t);
+      if (flags.includes('K')) keyTimestamps.push(t);
     };
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
@@ -335,14 +372,14 @@ function listVideoPackets(ffprobePath: string, absPath: string, streamIndex: num
       if (error.name === 'AbortError') {
         reject(new RoughcutError('ABORTED', `${filePath}: probing was cancelled.`, { file: filePath, cause: error }));
       } else {
-        resolve({ ok: false, count: 0, timestamps: [], stderr: String(error.message) });
+        resolve({ ok: false, count: 0, timestamps: [], keyTimestamps: [], stderr: String(error.message) });
       }
     });
     child.on('close', (code) => {
       if (signal?.aborted) return;
       takeLine(pending.trim());
       timestamps.sort((a, b) => a - b);
-      resolve({ ok: code === 0, count, timestamps, stderr });
+      resolve({ ok: code === 0, count, timestamps, keyTimestamps, stderr });
     });
   });
 }

@@ -1,0 +1,230 @@
+// The same one-pass decode, cut at keyframes into runs that several single-threaded ffmpeg
+// processes decode side by side, delivered in order as one stream of frames.
+import os from 'node:os';
+import { RoughcutError } from '../core/errors.js';
+import { type Logger, silentLogger } from '../core/logger.js';
+import { toNumber } from '../core/rational.js';
+import type { MediaInfo, SeekIndex } from '../core/types.js';
+import { type DecodedFrame, type DecodeOptions, decodeFrames, type FrameRange } from './decode.js';
+
+/**
+ * Frames a run holds at least. A run costs a process start and a seek (tens of milliseconds),
+ * and the runs decoded ahead of the one being read wait in memory, so a run is about ten
+ * seconds of 25p: 250 frames of 160x90 are 11 MB.
+ */
+export const MIN_RUN_FRAMES = 250;
+
+/**
+ * Frames a run reads ahead of its reader stop at this many bytes (the ffmpeg then waits on its
+ * pipe): 370 frames of 160x90. Where the pipeline is slower than the decode, runs cannot get
+ * ahead by much anyway.
+ */
+const READ_AHEAD_BYTES = 16 * 1024 * 1024;
+
+/** Most decode processes for one file: past four, memory grows faster than speed. */
+const MAX_PROCESSES = 4;
+
+/**
+ * How many ffmpeg processes decode one file, and with how many threads each. ffmpeg's own frame
+ * threads leave part of two cores idle (a frame waits on rows of the one before) and cost 10 % in
+ * locking; independent runs keep every core busy. `ROUGHCUT_DECODE_PROCESSES=1` turns it off.
+ */
+export function decodeProcesses(cores = os.availableParallelism()): { processes: number; threads: number } {
+  const wanted = Number(process.env.ROUGHCUT_DECODE_PROCESSES ?? cores);
+  const processes = Math.max(1, Math.min(MAX_PROCESSES, Number.isFinite(wanted) ? Math.floor(wanted) : cores, cores));
+  return { processes, threads: Math.max(1, Math.floor(cores / processes)) };
+}
+
+/**
+ * Cuts `frameCount` frames into runs that each start at a seek point and hold at least
+ * `minFrames` frames, or undefined when there are fewer than two (the file is short, or its
+ * keyframes are too sparse to split).
+ */
+export function planRuns(frameCount: number, seekIndex: SeekIndex | undefined, minFrames = MIN_RUN_FRAMES): DecodeRun[] | undefined {
+  if (!seekIndex) return undefined;
+  const starts = [0];
+  for (const p of seekIndex.points) {
+    if (p.frame - starts[starts.length - 1]! >= minFrames && frameCount - p.frame >= minFrames / 2) starts.push(p.frame);
+  }
+  if (starts.length < 2) return undefined;
+  const point = new Map(seekIndex.points.map((p) => [p.frame, p.ptsSeconds]));
+  return starts.map((startFrame, i) => {
+    const pts = startFrame === 0 ? seekIndex.firstPtsSeconds : point.get(startFrame)!;
+    return {
+      startFrame,
+      frameCount: (starts[i + 1] ?? frameCount) - startFrame,
+      seekSeconds: startFrame === 0 ? 0 : pts - seekIndex.startSeconds,
+      originPtsSeconds: seekIndex.firstPtsSeconds,
+      firstFrameSeconds: pts - seekIndex.firstPtsSeconds,
+    };
+  });
+}
+
+/** A run of the plan, with the time its first frame must have (from the file's first frame). */
+export interface DecodeRun extends FrameRange {
+  readonly firstFrameSeconds: number;
+}
+
+/** A run whose frames are not what the probe promised (count or first timestamp). */
+class RunMismatch extends Error {}
+
+/** One run's decode, read ahead into memory so it can go on while an earlier run is delivered. */
+class RunReader {
+  private readonly frames: DecodedFrame[] = [];
+  private finished = false;
+  private failure: unknown;
+  private bytes = 0;
+  private wake: (() => void) | undefined;
+  private resume: (() => void) | undefined;
+  readonly controller = new AbortController();
+
+  constructor(filePath: string, range: FrameRange, options: DecodeOptions, threads: number) {
+    void this.pump(decodeFrames(filePath, { ...options, range, threads, signal: this.controller.signal }));
+  }
+
+  /** True once its ffmpeg has delivered the whole run (or failed). */
+  get decoded(): boolean {
+    return this.finished;
+  }
+
+  private async pump(frames: AsyncGenerator<DecodedFrame>): Promise<void> {
+    try {
+      for await (const frame of frames) {
+        this.frames.push(frame);
+        this.bytes += frameBytes(frame);
+        this.wake?.();
+        while (this.bytes >= READ_AHEAD_BYTES && !this.controller.signal.aborted) {
+          await new Promise<void>((resolve) => { this.resume = resolve; });
+          this.resume = undefined;
+        }
+      }
+    } catch (error) {
+      this.failure = error;
+    } finally {
+      this.finished = true;
+      this.wake?.();
+    }
+  }
+
+  /** The next frame of the run, or undefined after its last; throws what stopped the decode. */
+  async next(): Promise<DecodedFrame | undefined> {
+    while (this.frames.length === 0 && !this.finished) {
+      await new Promise<void>((resolve) => { this.wake = resolve; });
+      this.wake = undefined;
+    }
+    const frame = this.frames.shift();
+    if (frame) {
+      this.bytes -= frameBytes(frame);
+      this.resume?.();
+      return frame;
+    }
+    if (this.failure !== undefined) throw this.failure;
+    return undefined;
+  }
+
+  stop(): void {
+    this.controller.abort();
+    this.resume?.();
+  }
+}
+
+function frameBytes(frame: DecodedFrame): number {
+  let bytes = 0;
+  for (const f of Object.values(frame.frames)) bytes += f.data.length;
+  return bytes;
+}
+
+export interface ChunkedDecodeOptions extends DecodeOptions {
+  readonly runs: readonly DecodeRun[];
+  /** ffmpeg processes decoding at once (runs read ahead), and threads each. */
+  readonly processes: number;
+  readonly threads?: number;
+  /** The file's frame duration, to check each run's first timestamp against the probe's. */
+  readonly frameSeconds: number;
+  /** Told when a run disagrees with the probe and the rest is decoded in one pass. */
+  readonly logger?: Logger;
+}
+
+/**
+ * Yields the same frames, in the same order, with the same indexes and timestamps as
+ * {@link decodeFrames} over the whole file, decoding `processes` runs at once. Each run is checked
+ * against the probe: its first frame's timestamp and its frame count. If one disagrees (an open
+ * GOP the seek cannot start, a damaged stretch), the rest of the file is decoded in one pass from
+ * the start, skipping the frames already delivered, so the result never depends on the split.
+ */
+export async function* decodeInRuns(filePath: string, options: ChunkedDecodeOptions): AsyncGenerator<DecodedFrame> {
+  const { runs, processes, signal } = options;
+  const threads = options.threads ?? 1;
+  const readers = new Map<number, RunReader>();
+  const onAbort = (): void => { for (const r of readers.values()) r.stop(); };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let next = 0;
+  try {
+    let launched = 0;
+    // At most `processes` ffmpegs at work, and one run more than that decoded ahead of the one
+    // being read, so a process that finishes early starts the next run at once.
+    const launch = (head: number): void => {
+      let working = 0;
+      for (const r of readers.values()) if (!r.decoded) working += 1;
+      while (working < processes && launched < runs.length && launched <= head + processes) {
+        readers.set(launched, new RunReader(filePath, runs[launched]!, options, threads));
+        launched += 1;
+        working += 1;
+      }
+    };
+    for (let i = 0; i < runs.length; i++) {
+      launch(i);
+      const reader = readers.get(i)!;
+      const run = runs[i]!;
+      let last: DecodedFrame | undefined;
+      try {
+        for (;;) {
+          launch(i);
+          const frame = await reader.next();
+          if (signal?.aborted) throw new RoughcutError('ABORTED', `${filePath}: analysis cancelled.`, { file: filePath });
+          if (!frame) break;
+          if (frame.index === run.startFrame && Math.abs(frame.ptsSeconds - run.firstFrameSeconds) > options.frameSeconds / 2) {
+            throw new RunMismatch(`run at frame ${run.startFrame} starts at ${frame.ptsSeconds.toFixed(6)} s, not ${run.firstFrameSeconds.toFixed(6)} s`);
+          }
+          next = frame.index + 1;
+          last = frame;
+          yield frame;
+        }
+        if (next !== run.startFrame + run.frameCount) throw new RunMismatch(`run at frame ${run.startFrame} ended at frame ${next}, not ${run.startFrame + run.frameCount}`);
+        // A frame lost inside the run would pull one of the next run's in at its end.
+        const following = runs[i + 1];
+        if (following && last && Math.abs(following.firstFrameSeconds - options.frameSeconds - last.ptsSeconds) > options.frameSeconds / 2) {
+          throw new RunMismatch(`run at frame ${run.startFrame} ends at ${last.ptsSeconds.toFixed(6)} s, not a frame before ${following.firstFrameSeconds.toFixed(6)} s`);
+        }
+      } catch (error) {
+        if (signal?.aborted) throw new RoughcutError('ABORTED', `${filePath}: analysis cancelled.`, { file: filePath });
+        if (!(error instanceof RunMismatch) && !(error instanceof RoughcutError && error.code === 'DECODE_FAILED')) throw error;
+        (options.logger ?? silentLogger).warn('a decode run disagreed with the probe; decoding the rest in one pass', { file: filePath, reason: error.message, from: next });
+        for (const r of readers.values()) r.stop();
+        readers.clear();
+        for await (const frame of decodeFrames(filePath, { ...options, range: undefined, threads: undefined })) {
+          if (frame.index >= next) yield frame;
+        }
+        return;
+      }
+      readers.delete(i);
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    for (const r of readers.values()) r.stop();
+  }
+}
+
+/**
+ * The decode for one probed file: in runs on several processes where the file allows it
+ * (constant frame rate, keyframes to split at, long enough, software decoding, more than one
+ * core), else in one pass. Either way the same frames with the same indexes and timestamps.
+ */
+export function decodeVideo(filePath: string, media: MediaInfo, options: DecodeOptions & { readonly logger?: Logger }): AsyncGenerator<DecodedFrame> {
+  const hwaccel = options.hwaccel ?? process.env.ROUGHCUT_FFMPEG_HWACCEL;
+  const { processes, threads } = decodeProcesses();
+  const runs = processes > 1 && !media.variableFrameRate && !(hwaccel && hwaccel !== 'none') ? planRuns(media.frameCount, media.seekIndex) : undefined;
+  (options.logger ?? silentLogger).info('decoding', { file: filePath, processes: runs ? processes : 1, runs: runs?.length ?? 1 });
+  if (!runs) return decodeFrames(filePath, options);
+  return decodeInRuns(filePath, { ...options, runs, processes, threads, frameSeconds: 1 / toNumber(media.fps) });
+}
