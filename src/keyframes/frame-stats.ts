@@ -29,6 +29,29 @@ export function createFrameStats(width: number, height: number, step: number): F
  * makes the whole measurement a few microseconds.
  */
 export function measureFrame(frame: RgbFrame, step: number, out: FrameStats): FrameStats {
+  // The cut, dissolve and fade detectors each measure every frame the same way: the second and
+  // third copy the first one's record (a few kilobytes) instead of going over the pixels again.
+  if (lastMeasured.frame === frame && lastMeasured.step === step && lastMeasured.stats.index === frame.index && lastMeasured.stats.luma.length === out.luma.length) {
+    if (lastMeasured.stats !== out) copyStats(lastMeasured.stats, out);
+    return out;
+  }
+  measurePixels(frame, step, out);
+  lastMeasured = { frame, step, stats: out };
+  return out;
+}
+
+/** The frame measured last, and where its record is (a detector's ring slot, reused later). */
+let lastMeasured: { frame?: RgbFrame; step: number; stats: FrameStats } = { step: 0, stats: createFrameStats(1, 1, 1) };
+
+function copyStats(from: FrameStats, to: FrameStats): void {
+  to.luma.set(from.luma);
+  to.histogram.set(from.histogram);
+  to.index = from.index;
+  to.mean = from.mean;
+  to.std = from.std;
+}
+
+function measurePixels(frame: RgbFrame, step: number, out: FrameStats): FrameStats {
   const { data, width, height } = frame;
   const luma = out.luma;
   const hist = out.histogram;
