@@ -1,13 +1,15 @@
 // Decoding in runs on several processes gives exactly the one-pass decode: same frames, indexes,
 // timestamps and intra flags, for closed and open GOPs, and falls back when a run disagrees.
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzeFile } from '../src/analyze.js';
 import type { Logger } from '../src/core/logger.js';
 import type { SeekIndex } from '../src/core/types.js';
 import { decodeInRuns, decodeProcesses, type DecodeRun, planRuns } from '../src/frames/chunked-decode.js';
 import { type DecodedFrame, decodeFrames, type FrameOutput } from '../src/frames/decode.js';
 import { probeMedia } from '../src/ingest/probe.js';
-import { ffmpeg, tempDir } from './helpers/media.js';
+import { ffmpeg, renderGraph, tempDir } from './helpers/media.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -53,9 +55,14 @@ function expectSameFrames(actual: readonly DecodedFrame[], expected: readonly De
   });
 }
 
-function recordingLogger(): Logger & { warnings: string[] } {
+function recordingLogger(): Logger & { warnings: string[]; infos: { message: string; fields?: Record<string, unknown> }[] } {
   const warnings: string[] = [];
-  return { warnings, debug() {}, info() {}, error() {}, warn: (message: string) => { warnings.push(message); } };
+  const infos: { message: string; fields?: Record<string, unknown> }[] = [];
+  return {
+    warnings, infos, debug() {}, error() {},
+    info: (message: string, fields?: Record<string, unknown>) => { infos.push({ message, fields }); },
+    warn: (message: string) => { warnings.push(message); },
+  };
 }
 
 describe('decoding in runs', () => {
@@ -99,6 +106,44 @@ describe('decoding in runs', () => {
     })()).rejects.toMatchObject({ code: 'ABORTED' });
     expect(seen.at(-1)).toBe(100);
   }, 60_000);
+});
+
+describe('analyze with the decode in runs', () => {
+  it('finds the same shots, transitions and keyframes as with one decode, a dissolve across the runs\' seam included', async () => {
+    // 36 s at 25p, keyframes every second: runs [0, 500) and [500, 897). Cut at 250, a dissolve
+    // over frames ~497-507 (across the seam), cut at ~697.
+    const clip = path.join(dir, 'seam.mp4');
+    const n = 'fps=25,scale=160:90,setsar=1,format=yuv420p,settb=1/25';
+    await renderGraph(clip, [
+      `testsrc2=s=160x90:r=25,trim=duration=10,${n}[a]`,
+      `smptebars=s=160x90:r=25,trim=duration=10.3,${n},drawbox=x='mod(t*60\\,120)':y=30:w=30:h=30:c=red:t=fill[b]`,
+      `life=s=160x90:r=25:mold=10:ratio=0.3:life_color=#f0c040:death_color=#103080,trim=duration=8,${n}[c]`,
+      `mandelbrot=s=160x90:r=25,trim=duration=8,${n}[d]`,
+      '[b][c]xfade=transition=dissolve:duration=0.4:offset=9.9[bc]',
+      '[a][bc][d]concat=n=3:v=1:a=0[v]',
+    ].join(';'));
+    const saved = process.env.ROUGHCUT_DECODE_PROCESSES;
+    const analyse = async (processes: string): Promise<{ analysis: Record<string, unknown>; runs: unknown }> => {
+      process.env.ROUGHCUT_DECODE_PROCESSES = processes;
+      const logger = recordingLogger();
+      const out = await analyzeFile(clip, { outDir: path.join(dir, `seam-${processes}`), logger });
+      const analysis = JSON.parse(await fs.readFile(out.files.analysis, 'utf8')) as Record<string, unknown>;
+      delete analysis.timing;
+      return { analysis, runs: logger.infos.find((i) => i.message === 'decoding')?.fields?.runs };
+    };
+    try {
+      const one = await analyse('1');
+      const runs = await analyse('2');
+      expect(one.runs).toBe(1);
+      expect(runs.runs).toBe(2);
+      const transitions = runs.analysis.transitions as { type: string; frame?: number; startFrame?: number; endFrame?: number }[];
+      expect(transitions.some((t) => t.type === 'dissolve' && t.startFrame! <= 502 && t.endFrame! >= 502)).toBe(true);
+      expect(JSON.stringify(runs.analysis).replaceAll('seam-2', 'seam-1')).toBe(JSON.stringify(one.analysis));
+    } finally {
+      if (saved === undefined) delete process.env.ROUGHCUT_DECODE_PROCESSES;
+      else process.env.ROUGHCUT_DECODE_PROCESSES = saved;
+    }
+  }, 120_000);
 });
 
 describe('planning runs', () => {
