@@ -16,11 +16,14 @@ import { type DecodedFrame, type DecodeOptions, decodeFrames, type FrameRange } 
 export const MIN_RUN_FRAMES = 500;
 
 /**
- * Frames a run reads ahead of its reader stop at this many bytes (the ffmpeg then waits on its
- * pipe): a whole run of 160x90 frames (500 are 21.6 MB). Where the pipeline is slower than the
- * decode, runs cannot get far ahead anyway.
+ * What the runs decoded ahead of the one being read may hold, together: a whole run of 160x90
+ * frames (500 are 21.6 MB). A run waits (and its ffmpeg on its pipe) while they hold more.
+ * Where the pipeline is slower than the decode, runs cannot get far ahead anyway.
  */
 const READ_AHEAD_BYTES = 24 * 1024 * 1024;
+
+/** What the run being read may hold: it is read as it arrives, so this is slack for a slow frame. */
+const LEAD_BYTES = 2 * 1024 * 1024;
 
 /** Most decode processes for one file: past four, memory grows faster than speed. */
 const MAX_PROCESSES = 4;
@@ -69,6 +72,16 @@ export interface DecodeRun extends FrameRange {
 /** A run whose frames are not what the probe promised (count or first timestamp). */
 class RunMismatch extends Error {}
 
+/** The bytes every run of one decode holds, and the runs waiting for some to be read. */
+class ReadAhead {
+  bytes = 0;
+  readonly waiting = new Set<() => void>();
+  release(bytes: number): void {
+    this.bytes -= bytes;
+    for (const resume of [...this.waiting]) resume();
+  }
+}
+
 /** One run's decode, read ahead into memory so it can go on while an earlier run is delivered. */
 class RunReader {
   private readonly frames: DecodedFrame[] = [];
@@ -76,11 +89,18 @@ class RunReader {
   private failure: unknown;
   private bytes = 0;
   private wake: (() => void) | undefined;
-  private resume: (() => void) | undefined;
+  /** True for the run being read, which may hold {@link LEAD_BYTES} whatever the others hold. */
+  private leading = false;
   readonly controller = new AbortController();
 
-  constructor(filePath: string, range: FrameRange, options: DecodeOptions, threads: number) {
+  constructor(filePath: string, range: FrameRange, options: DecodeOptions, threads: number, private readonly shared: ReadAhead) {
     void this.pump(decodeFrames(filePath, { ...options, range, threads, signal: this.controller.signal }));
+  }
+
+  /** Makes this the run being read. */
+  becomeLead(): void {
+    this.leading = true;
+    for (const resume of [...this.shared.waiting]) resume();
   }
 
   /** True once its ffmpeg has delivered the whole run (or failed). */
@@ -91,12 +111,16 @@ class RunReader {
   private async pump(frames: AsyncGenerator<DecodedFrame>): Promise<void> {
     try {
       for await (const frame of frames) {
+        const size = frameBytes(frame);
         this.frames.push(frame);
-        this.bytes += frameBytes(frame);
+        this.bytes += size;
+        this.shared.bytes += size;
         this.wake?.();
-        while (this.bytes >= READ_AHEAD_BYTES && !this.controller.signal.aborted) {
-          await new Promise<void>((resolve) => { this.resume = resolve; });
-          this.resume = undefined;
+        while (!this.controller.signal.aborted && (this.leading ? this.bytes >= LEAD_BYTES : this.shared.bytes >= READ_AHEAD_BYTES)) {
+          await new Promise<void>((resolve) => {
+            const resume = (): void => { this.shared.waiting.delete(resume); resolve(); };
+            this.shared.waiting.add(resume);
+          });
         }
       }
     } catch (error) {
@@ -115,8 +139,9 @@ class RunReader {
     }
     const frame = this.frames.shift();
     if (frame) {
-      this.bytes -= frameBytes(frame);
-      this.resume?.();
+      const size = frameBytes(frame);
+      this.bytes -= size;
+      this.shared.release(size);
       return frame;
     }
     if (this.failure !== undefined) throw this.failure;
@@ -125,7 +150,8 @@ class RunReader {
 
   stop(): void {
     this.controller.abort();
-    this.resume?.();
+    this.shared.release(this.bytes);
+    this.bytes = 0;
   }
 }
 
@@ -157,6 +183,7 @@ export async function* decodeInRuns(filePath: string, options: ChunkedDecodeOpti
   const { runs, processes, signal } = options;
   const threads = options.threads ?? 1;
   const readers = new Map<number, RunReader>();
+  const shared = new ReadAhead();
   const onAbort = (): void => { for (const r of readers.values()) r.stop(); };
   signal?.addEventListener('abort', onAbort, { once: true });
   let next = 0;
@@ -168,7 +195,7 @@ export async function* decodeInRuns(filePath: string, options: ChunkedDecodeOpti
       let working = 0;
       for (const r of readers.values()) if (!r.decoded) working += 1;
       while (working < processes && launched < runs.length && launched <= head + processes) {
-        readers.set(launched, new RunReader(filePath, runs[launched]!, options, threads));
+        readers.set(launched, new RunReader(filePath, runs[launched]!, options, threads, shared));
         launched += 1;
         working += 1;
       }
@@ -176,6 +203,7 @@ export async function* decodeInRuns(filePath: string, options: ChunkedDecodeOpti
     for (let i = 0; i < runs.length; i++) {
       launch(i);
       const reader = readers.get(i)!;
+      reader.becomeLead();
       const run = runs[i]!;
       let last: DecodedFrame | undefined;
       try {
