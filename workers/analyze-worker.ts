@@ -1,5 +1,6 @@
 // The analyze worker: a BullMQ Worker whose processor runs sandboxed in child processes, with long locks and stalled-job recovery.
 import { Job, Worker } from 'bullmq';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { silentLogger, type Logger } from '../src/core/logger.js';
 import { MALLOC_ENVIRONMENT } from '../src/cli/commands.js';
@@ -50,6 +51,10 @@ export async function createAnalyzeWorker(options: AnalyzeWorkerOptions): Promis
   // threshold fixed and two arenas (MALLOC_ENVIRONMENT) they give freed sheet and JPEG buffers
   // back (as bin/roughcut.js arranges for `roughcut analyze`; the Docker image sets them for everything).
   if (!inProcess) for (const [name, value] of Object.entries(MALLOC_ENVIRONMENT)) process.env[name] ??= value;
+  // Each analysis decodes on one ffmpeg per core (src/frames/chunked-decode.ts); several at once
+  // share the cores between them instead of each taking all of them.
+  const concurrency = options.concurrency ?? 1;
+  if (concurrency > 1) process.env.ROUGHCUT_DECODE_PROCESSES ??= String(Math.max(1, Math.floor(os.availableParallelism() / concurrency)));
   const worker = new Worker<AnalyzeJobData, AnalyzeJobResult>(ANALYZE_QUEUE, processor, {
     ...bullWorkerOptions(options, 1),
     useWorkerThreads: false,
