@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisResult } from '../src/core/types.js';
 import { runCli } from './helpers/cli.js';
-import { ffmpeg, renderGraph, tempDir } from './helpers/media.js';
+import { ffmpeg, renderFourShotProgram, tempDir } from './helpers/media.js';
 import { CHECK_EDL, openshotSkipReason } from './helpers/nle.js';
 
 let dir: string;
@@ -17,15 +17,7 @@ beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
   clip = path.join(dir, 'program.mp4');
   // 25 fps, 320x180: testsrc2 (0-49), cut at 50 to bars with a moving box, dissolve 90-99 into life, cut at 166 to mandelbrot (216 frames: xfade keeps one extra frame).
-  const n = 'fps=25,scale=320:180,setsar=1,format=yuv420p,settb=1/25';
-  await renderGraph(clip, [
-    `testsrc2=s=320x180:r=25,trim=duration=2,${n}[a]`,
-    `smptebars=s=320x180:r=25,trim=duration=2,${n},drawbox=x='mod(t*100,260)':y=60:w=50:h=50:c=red:t=fill[b]`,
-    `life=s=320x180:r=25:mold=10:ratio=0.3:life_color=#f0c040:death_color=#103080,trim=duration=3,${n}[c]`,
-    `mandelbrot=s=320x180:r=25,trim=duration=2,${n}[d]`,
-    '[b][c]xfade=transition=dissolve:duration=0.4:offset=1.6[bc]',
-    '[a][bc][d]concat=n=3:v=1:a=0[v]',
-  ].join(';'), ['-timecode', '10:00:00:00']);
+  await renderFourShotProgram(clip, { width: 320, height: 180, seconds: [2, 2, 3, 2], dissolveAt: 1.6 }, ['-timecode', '10:00:00:00']);
 }, 120_000);
 
 afterAll(async () => cleanup());

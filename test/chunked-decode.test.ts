@@ -9,7 +9,7 @@ import type { SeekIndex } from '../src/core/types.js';
 import { decodeInRuns, decodeProcesses, type DecodeRun, planRuns } from '../src/frames/chunked-decode.js';
 import { type DecodedFrame, decodeFrames, type FrameOutput } from '../src/frames/decode.js';
 import { probeMedia } from '../src/ingest/probe.js';
-import { ffmpeg, renderGraph, tempDir } from './helpers/media.js';
+import { ffmpeg, renderFourShotProgram, tempDir } from './helpers/media.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -113,15 +113,7 @@ describe('analyze with the decode in runs', () => {
     // 36 s at 25p, keyframes every second: runs [0, 500) and [500, 897). Cut at 250, a dissolve
     // over frames ~497-507 (across the seam), cut at ~697.
     const clip = path.join(dir, 'seam.mp4');
-    const n = 'fps=25,scale=160:90,setsar=1,format=yuv420p,settb=1/25';
-    await renderGraph(clip, [
-      `testsrc2=s=160x90:r=25,trim=duration=10,${n}[a]`,
-      `smptebars=s=160x90:r=25,trim=duration=10.3,${n},drawbox=x='mod(t*60\\,120)':y=30:w=30:h=30:c=red:t=fill[b]`,
-      `life=s=160x90:r=25:mold=10:ratio=0.3:life_color=#f0c040:death_color=#103080,trim=duration=8,${n}[c]`,
-      `mandelbrot=s=160x90:r=25,trim=duration=8,${n}[d]`,
-      '[b][c]xfade=transition=dissolve:duration=0.4:offset=9.9[bc]',
-      '[a][bc][d]concat=n=3:v=1:a=0[v]',
-    ].join(';'));
+    await renderFourShotProgram(clip, { width: 160, height: 90, seconds: [10, 10.3, 8, 8], dissolveAt: 9.9 });
     const saved = process.env.ROUGHCUT_DECODE_PROCESSES;
     const analyse = async (processes: string): Promise<{ analysis: Record<string, unknown>; runs: unknown }> => {
       process.env.ROUGHCUT_DECODE_PROCESSES = processes;
