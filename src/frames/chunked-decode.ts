@@ -175,9 +175,12 @@ export interface ChunkedDecodeOptions extends DecodeOptions {
 /**
  * Yields the same frames, in the same order, with the same indexes and timestamps as
  * {@link decodeFrames} over the whole file, decoding `processes` runs at once. Each run is checked
- * against the probe: its first frame's timestamp and its frame count. If one disagrees (an open
- * GOP the seek cannot start, a damaged stretch), the rest of the file is decoded in one pass from
- * the start, skipping the frames already delivered, so the result never depends on the split.
+ * against the probe: its first frame's time, its frame count, and its last frame's time against
+ * the next run's first. If one disagrees (an open GOP the seek cannot start, a damaged stretch),
+ * the rest of the file is decoded in one pass from the start, skipping the frames already
+ * delivered. A run found wrong only at its end has delivered what the one pass delivers too
+ * where the decoder drops the same damaged frame in both (it then numbers the frames after it
+ * the same way); the one pass carries on from there.
  */
 export async function* decodeInRuns(filePath: string, options: ChunkedDecodeOptions): AsyncGenerator<DecodedFrame> {
   const { runs, processes, signal } = options;
