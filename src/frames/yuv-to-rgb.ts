@@ -56,17 +56,24 @@ export function yuv420ToRgb(yuv: Uint8Array, width: number, height: number, matr
   const crPlane = lumaSize + (lumaSize >> 2);
   let o = 0;
   for (let y = 0; y < height; y++) {
-    const row = y * width;
-    const chromaRow = (y >> 1) * chromaWidth;
-    for (let x = 0; x < width; x++) {
-      const c = chromaRow + (x >> 1);
+    let luma = y * width;
+    let c = (y >> 1) * chromaWidth;
+    // Two pixels share a chroma sample: its three terms are worked out once for both.
+    for (let x = 0; x < width; x += 2, c++) {
       const u = yuv[cbPlane + c]! - 128;
       const v = yuv[crPlane + c]! - 128;
-      const l = (yuv[row + x]! - 16) * cy + half;
-      out[o] = (l + crv * v) >> SHIFT;
-      out[o + 1] = (l - cgu * u - cgv * v) >> SHIFT;
-      out[o + 2] = (l + cbu * u) >> SHIFT;
-      o += 3;
+      const r = crv * v;
+      const g = -cgu * u - cgv * v;
+      const b = cbu * u;
+      const l0 = (yuv[luma++]! - 16) * cy + half;
+      out[o] = (l0 + r) >> SHIFT;
+      out[o + 1] = (l0 + g) >> SHIFT;
+      out[o + 2] = (l0 + b) >> SHIFT;
+      const l1 = (yuv[luma++]! - 16) * cy + half;
+      out[o + 3] = (l1 + r) >> SHIFT;
+      out[o + 4] = (l1 + g) >> SHIFT;
+      out[o + 5] = (l1 + b) >> SHIFT;
+      o += 6;
     }
   }
 }
