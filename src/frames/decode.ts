@@ -100,7 +100,10 @@ export function decodeArguments(filePath: string, outputs: readonly FrameOutput[
   const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info'];
   if (fastDecode) args.push('-skip_loop_filter', 'all');
   if (hwaccel && hwaccel !== 'none') args.push('-hwaccel', hwaccel);
-  if (extra.threads !== undefined) args.push('-threads', String(extra.threads));
+  // The filter graph gets as many threads as the decoder: by default it slices each scale over
+  // every core, which for a 160x90 picture costs more in handing over than it saves (1000 frames of
+  // 1080p decoded on one thread: 5 % less CPU with one filter thread, four alternating pairs).
+  if (extra.threads !== undefined) args.push('-threads', String(extra.threads), '-filter_complex_threads', String(extra.threads));
   if (range) {
     args.push('-copyts');
     // Microseconds, rounded up: ffmpeg rounds -ss to the nearest tick of the stream for both the
