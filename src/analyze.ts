@@ -21,11 +21,12 @@ import type { Exporter } from './export/exporter.js';
 import { contactSheetPages, renderContactSheets } from './export/contact-sheet.js';
 import { renderReportHtml } from './export/report-html.js';
 import { writeExports } from './export/write-exports.js';
+import { BufferPool } from './frames/buffer-pool.js';
 import { decodeVideo } from './frames/chunked-decode.js';
 import { analysisSize } from './frames/decode.js';
 import type { RgbFrame } from './frames/frame.js';
 import sharp from './frames/image-codec.js';
-import { keyframeBatchSize, keyframeFileName, PicturePool, renderKeyframeJpegs } from './frames/keyframe-images.js';
+import { keyframeBatchSize, keyframeFileName, renderKeyframeJpegs } from './frames/keyframe-images.js';
 import { probeMedia } from './ingest/probe.js';
 import { validateInput } from './ingest/validate.js';
 import { createBoundaryDetector } from './keyframes/boundaries.js';
@@ -129,8 +130,8 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
     // decode keeps the CPU; a batch starts once enough shots have ended, and at the end.
     const images = new TaskQueue(1);
     const batchSize = keyframeBatchSize(media.width, media.height);
-    // Dropped once the keyframes are written (see PicturePool).
-    let pictures: PicturePool | undefined = new PicturePool();
+    // Dropped once the keyframes are written (see KeyframeImageOptions.pictures).
+    let pictures: BufferPool | undefined = new BufferPool();
     let pending: number[] = [];
     let written = 0;
     let expected = 0;

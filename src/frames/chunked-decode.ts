@@ -5,6 +5,7 @@ import { RoughcutError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { toNumber } from '../core/rational.js';
 import type { MediaInfo, SeekIndex } from '../core/types.js';
+import { BufferPool } from './buffer-pool.js';
 import { type DecodedFrame, type DecodeOptions, decodeFrames, type FrameRange } from './decode.js';
 import type { RgbFrame } from './frame.js';
 
@@ -75,16 +76,14 @@ class RunMismatch extends Error {}
 
 /**
  * The bytes every run of one decode holds, the runs waiting for some to be read, and the buffers
- * frames wait in. A frame kept a while outlives V8's young generation, and a dead old-generation
- * buffer waits for a full collection, which external memory triggers only tens of megabytes
- * later: frames kept in their own buffers put the CLI's peak at 117-130 MB from run to run. Kept
- * in reused buffers, and copied out fresh when read (dying young like the one-pass decode's), they
- * leave no garbage behind.
+ * frames wait in (see BufferPool): frames kept in their own buffers put the CLI's peak at
+ * 117-130 MB from run to run. Kept in reused buffers, and copied out fresh when read (dying young
+ * like the one-pass decode's), they leave no garbage behind.
  */
 class ReadAhead {
   bytes = 0;
   readonly waiting = new Set<() => void>();
-  private readonly spare = new Map<number, Uint8Array[]>();
+  private readonly spare = new BufferPool();
 
   release(bytes: number): void {
     this.bytes -= bytes;
@@ -93,7 +92,7 @@ class ReadAhead {
 
   /** A copy of `data` in a reused buffer. */
   keep(data: Uint8Array): Uint8Array {
-    const kept = this.spare.get(data.length)?.pop() ?? new Uint8Array(data.length);
+    const kept = this.spare.take(data.length);
     kept.set(data);
     return kept;
   }
@@ -101,9 +100,7 @@ class ReadAhead {
   /** A fresh copy of a kept buffer, which goes back to be reused. */
   giveBack(kept: Uint8Array): Uint8Array {
     const copy = new Uint8Array(kept);
-    const list = this.spare.get(kept.length);
-    if (list) list.push(kept);
-    else this.spare.set(kept.length, [kept]);
+    this.spare.give(kept);
     return copy;
   }
 }
@@ -118,7 +115,7 @@ function withData(frame: DecodedFrame, move: (data: Uint8Array) => Uint8Array): 
 /** One run's decode, read ahead into memory so it can go on while an earlier run is delivered. */
 class RunReader {
   /** Frames read ahead; those of a run not being read yet wait in the shared buffers (`kept`). */
-  private readonly frames: { frame: DecodedFrame; kept: boolean }[] = [];
+  private readonly frames: { frame: DecodedFrame; kept: boolean; size: number }[] = [];
   private finished = false;
   private failure: unknown;
   private bytes = 0;
@@ -146,7 +143,7 @@ class RunReader {
     try {
       for await (const frame of frames) {
         const size = frameBytes(frame);
-        this.frames.push(this.leading ? { frame, kept: false } : { frame: withData(frame, (d) => this.shared.keep(d)), kept: true });
+        this.frames.push(this.leading ? { frame, kept: false, size } : { frame: withData(frame, (d) => this.shared.keep(d)), kept: true, size });
         this.bytes += size;
         this.shared.bytes += size;
         this.wake?.();
@@ -173,9 +170,8 @@ class RunReader {
     }
     const queued = this.frames.shift();
     if (queued) {
-      const size = frameBytes(queued.frame);
-      this.bytes -= size;
-      this.shared.release(size);
+      this.bytes -= queued.size;
+      this.shared.release(queued.size);
       return queued.kept ? withData(queued.frame, (d) => this.shared.giveBack(d)) : queued.frame;
     }
     if (this.failure !== undefined) throw this.failure;

@@ -4,6 +4,7 @@ import os from 'node:os';
 import type { Readable } from 'node:stream';
 import sharp from './image-codec.js';
 import { RoughcutError } from '../core/errors.js';
+import { BufferPool } from './buffer-pool.js';
 import { safePath } from './decode.js';
 import { colorMatrixFor, yuv420ToRgb } from './yuv-to-rgb.js';
 
@@ -24,8 +25,15 @@ export interface KeyframeImageOptions {
    * sources follow the players' convention (see colorMatrixFor).
    */
   readonly colorSpace?: string;
-  /** Buffers to reuse for the raw pictures (see PicturePool); default, fresh ones each call. */
-  readonly pictures?: PicturePool;
+  /**
+   * Buffers to reuse for the raw pictures, from batch to batch of one analysis; default, fresh
+   * ones each call. A picture that arrived as pipe chunks joined by `Buffer.concat` left twice
+   * its size of garbage: 120 keyframes in a row raised RSS by ~130 MB (measured in isolation);
+   * copied into reused buffers, by ~80 MB, flat after the first 40. analyze keeps one pool per
+   * file, dropped once its keyframes are written, so the buffers do not stay through the contact
+   * sheets (they were 11-16 MB of the CLI's peak).
+   */
+  readonly pictures?: BufferPool;
 }
 
 /** The size a keyframe image is written at: display size, no wider than `maxWidth`, even. */
@@ -69,31 +77,11 @@ export interface KeyframeRequest {
 const SEEK_NICENESS = 10;
 
 /**
- * Buffers for raw keyframe pictures, reused from batch to batch of one analysis. A picture that
- * arrived as pipe chunks joined by `Buffer.concat` left twice its size of garbage that V8
- * collects only when external memory has grown by tens of megabytes: 120 keyframes in a row
- * raised RSS by ~130 MB (measured in isolation); copied into reused buffers, by ~80 MB, flat
- * after the first 40. The pool holds as many buffers as were ever in use at once, and lives as
- * long as its owner keeps it: analyze keeps one per file, dropped once its keyframes are written,
- * so the buffers do not stay through the contact sheets (they were 11-16 MB of the CLI's peak).
- */
-export class PicturePool {
-  private readonly free: Buffer[] = [];
-  take(size: number): Buffer {
-    const i = this.free.findIndex((b) => b.length === size);
-    return i >= 0 ? this.free.splice(i, 1)[0]! : Buffer.allocUnsafeSlow(size);
-  }
-  give(buffer: Buffer): void {
-    this.free.push(buffer);
-  }
-}
-
-/**
  * Runs one ffmpeg that writes one raw picture of `size` bytes to each of `outputs` pipes (fds 3,
  * 4, ...) and returns them, in pooled buffers; rejects with DECODE_FAILED and the stderr tail
  * when ffmpeg fails or a picture is short.
  */
-function runToBuffers(filePath: string, args: readonly string[], outputs: number, size: number, pool: PicturePool, options: KeyframeImageOptions): Promise<Buffer[]> {
+function runToBuffers(filePath: string, args: readonly string[], outputs: number, size: number, pool: BufferPool, options: KeyframeImageOptions): Promise<Buffer[]> {
   return new Promise<Buffer[]>((resolve, reject) => {
     const stdio: ('ignore' | 'pipe')[] = ['ignore', 'ignore', 'pipe', ...Array.from({ length: outputs }, () => 'pipe' as const)];
     const child = spawn(options.ffmpegPath ?? 'ffmpeg', args, { stdio, signal: options.signal });
@@ -168,7 +156,7 @@ export async function renderKeyframeJpegs(
     args.push('-map', `${i}:v:0`, '-frames:v', '1', '-vf', `scale=${width}:${height}:flags=bicubic:out_range=limited,setsar=1,format=yuv420p`,
       '-f', 'rawvideo', '-pix_fmt', 'yuv420p', `pipe:${i + 3}`);
   });
-  const pool = options.pictures ?? new PicturePool();
+  const pool = options.pictures ?? new BufferPool();
   const yuvPictures = await runToBuffers(filePath, args, requests.length, width * height * 1.5, pool, options);
   const matrix = colorMatrixFor(options.colorSpace, Math.min(display.width, display.height));
   const rgb = pool.take(width * height * 3);
