@@ -9,9 +9,11 @@
 //     --clip=NAME                                 only clips whose file name contains NAME
 //     --threshold=0.6                             another match threshold than the analyzer's
 //     --face-fps=1                                another sampling rate than the default 0.5
-//     --second-look                               also the keyframe of each shot whose samples found
-//                                                 a face (weak too) but no enrolled person (not in
-//                                                 analyze)
+//     --no-second-look                            leave out analyze's second look (the keyframe of each
+//                                                 shot in which nobody in the gallery was named)
+//     --dump=DIR                                  write every analysed face (descriptor, box, score)
+//                                                 per clip and detector to DIR, for trying matching
+//                                                 rules without the models
 //     --keyframes=unsampled                       the rule analyze had before: a shot's keyframe only
 //                                                 when no sample at all fell in the shot (analyze
 //                                                 also looks when every sample is inside a transition)
@@ -22,12 +24,13 @@
 // Shots used for enrolment are not scored. Frames are those analyze sends: every
 // round(fps / 0.5)-th frame at the analyzer's width, then the keyframe of each shot no sample
 // fell in outside its transitions (stand-in for the keyframe picker: the middle of the shot's
-// frames outside transitions).
+// frames outside transitions), then, for a second look, the keyframe of each shot in which nobody
+// in the gallery was named.
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createFaceAnalyzer, FACE_FRAME_WIDTH, FACE_SAMPLE_FPS } from '../src/classify/faces/analyzer.js';
-import { summarizeCharacters, trackDistances } from '../src/classify/faces/characters.js';
+import { shotsToLookAgain, summarizeCharacters, trackDistances } from '../src/classify/faces/characters.js';
 import { descriptorDistance } from '../src/classify/faces/face-models.js';
 import { DEFAULT_MATCH_THRESHOLD, type FrameFaces } from '../src/classify/faces/types.js';
 import { loadTensorflow } from '../src/classify/tf-runtime.js';
@@ -121,7 +124,8 @@ if (args.includes('--cost')) {
   const only = args.find((a) => a.startsWith('--clip='))?.split('=')[1];
   const faceFps = Number(args.find((a) => a.startsWith('--face-fps='))?.split('=')[1] ?? FACE_SAMPLE_FPS);
   const keyframeRule = args.includes('--keyframes=unsampled') ? 'unsampled' : 'transitions';
-  const secondLook = args.includes('--second-look');
+  const secondLook = !args.includes('--no-second-look');
+  const dumpDir = args.find((a) => a.startsWith('--dump='))?.split('=')[1];
   const secondLooks = new Map<string, number>();
   console.log(`face sampling ${faceFps} fps; keyframes of shots ${keyframeRule === 'transitions' ? 'no sample outside transitions falls in (as analyze)' : 'no sample falls in (analyze\'s earlier rule)'}`);
   const totals = new Map<string, Score>();
@@ -158,17 +162,21 @@ if (args.includes('--cost')) {
       const shots = truthShots.map((s, index) => ({ index, startFrame: s.startFrame, endFrame: s.endFrame, transition: { type: 'cut' }, keyframe: { frame: s.startFrame, image: '' }, labels: {}, characters: [], scale: null }) as Shot);
       let summary = summarizeCharacters(observed, shots, { fps: media.fps, gallery: analyzer.gallery, threshold });
       if (secondLook) {
-        // Not what analyze does (yet): a shot whose samples found a face (weak ones too) but named
-        // nobody is also looked at on its keyframe, when that frame was not looked at already.
+        // As analyze: each shot in which nobody in the gallery was named is also looked at on its
+        // keyframe, when that frame was not looked at already.
         const looked = new Set(observed.map((o) => o.frame));
-        const sawFace = (s: TruthShot): boolean => observed.some((o) => o.frame >= s.startFrame && o.frame < s.endFrame && o.faces.length > 0);
-        const again = truthShots.map((_, i) => i).filter((i) => sawFace(truthShots[i]!) && summary.shots[i]!.characters.every((ch) => ch.name.startsWith('Unknown')) && !looked.has(extra[i]!));
+        const again = shotsToLookAgain(summary, analyzer.gallery).filter((i) => !looked.has(extra[i]!));
         for (const i of again) {
           const frame = keyframeFrames.get(extra[i]!);
           if (frame) observed.push({ frame: frame.index, faces: await analyzer.analyzeFrame(frame) });
         }
         secondLooks.set(detector, (secondLooks.get(detector) ?? 0) + again.length);
         summary = summarizeCharacters(observed, shots, { fps: media.fps, gallery: analyzer.gallery, threshold });
+      }
+      if (dumpDir) {
+        // Every face analysed (crops left out), to try other matching rules on without the models.
+        const faces = observed.map((o) => ({ frame: o.frame, faces: o.faces.map(({ crop: _, ...f }) => f) }));
+        await fs.writeFile(path.join(dumpDir, `${detector}-${c.clip}.json`), JSON.stringify({ fps: media.fps, gallery: analyzer.gallery, truthShots, observed: faces }));
       }
       const d = distances.get(detector) ?? [];
       distances.set(detector, d);

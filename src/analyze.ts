@@ -9,7 +9,7 @@ import { framesToSeconds, secondsToFrames, toNumber } from './core/rational.js';
 import { defaultSettings, type AnalysisSettings } from './core/settings.js';
 import type { AnalysisResult, ClassifierInfo, Keyframe, MediaInfo, Segment, Shot, Transition } from './core/types.js';
 import { detectSilenceSeconds, silenceSegments, type SilenceRange } from './classify/audio-cues.js';
-import { summarizeCharacters } from './classify/faces/characters.js';
+import { shotsToLookAgain, summarizeCharacters } from './classify/faces/characters.js';
 import { charactersBlock, writeUnknownFaces } from './classify/faces/unknown-faces.js';
 import type { CharacterOptions } from './classify/model-host.js';
 import { ModelPass, type FaceSample } from './classify/model-pass.js';
@@ -213,11 +213,20 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
       // sampled only in a fade or dissolve, where faces are dim or doubled) gets its faces from its
       // keyframe, which is picked outside them.
       const faceOutput = models.outputs.find((o) => o.name === 'faces');
-      if (faceOutput) {
-        const unseen = spans.flatMap((span, i) => (models!.hasFaceSample(span.clean.startFrame, span.clean.endFrame) ? [] : [picks[i]!]));
-        for (const pick of unseen) models.analyzeFaces([await imageFrame(path.join(keyframeDir, keyframeFileName(pick)), pick, faceOutput)]);
-      }
+      const lookAt = async (frames: readonly number[]): Promise<void> => {
+        for (const pick of frames) models!.analyzeFaces([await imageFrame(path.join(keyframeDir, keyframeFileName(pick)), pick, faceOutput!)]);
+      };
+      if (faceOutput) await lookAt(spans.flatMap((span, i) => (models!.hasFaceSample(span.clean.startFrame, span.clean.endFrame) ? [] : [picks[i]!])));
       ({ samples, faces: faceSamples } = await models.finish());
+      // A second look, on the keyframe, at each shot in which nobody in the gallery was named.
+      if (faceOutput && info?.faces) {
+        const first = summarizeCharacters(faceSamples, spans.map((span, index) => ({ index, startFrame: span.startFrame, endFrame: span.endFrame })), { fps: media.fps, gallery: info.faces.gallery, threshold: info.faces.threshold });
+        const again = shotsToLookAgain(first, info.faces.gallery).map((i) => picks[i]!).filter((pick) => !models!.hasFaceSample(pick, pick + 1));
+        if (again.length > 0) {
+          await lookAt(again);
+          ({ samples, faces: faceSamples } = await models.finish());
+        }
+      }
       await models.close();
       models = undefined;
     }

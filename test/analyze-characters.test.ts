@@ -87,6 +87,23 @@ describe('analyze --characters', () => {
     expect(first.characters.map((c) => c.name)).toEqual(['Alice']);
   }, 180_000);
 
+  it('a shot whose face sample names nobody is looked at again on its keyframe', async () => {
+    // Bea's shot (frames 250-299) has one face sample at one every 5 s, frame 250, and a grey box
+    // hides her face until frame 262: the sample finds no face, her keyframe shows it.
+    const hidden = path.join(dir, 'hidden.mp4');
+    await ffmpeg(['-i', clip, '-vf', "drawbox=x=260:y=90:w=120:h=120:color=0x606064:t=fill:enable='between(n,250,262)'", '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-g', '25', hidden]);
+    const out = path.join(dir, 'hidden-out');
+    const run = await runCli(['analyze', hidden, '--out', out, '--characters', gallery, '--face-fps', '0.2']);
+    expect(run.code, run.stderr).toBe(0);
+    const analysis = JSON.parse(await fs.readFile(path.join(out, 'hidden', 'analysis.json'), 'utf8')) as AnalysisResult;
+    const last = analysis.shots.at(-1)!;
+    expect([last.startFrame, last.endFrame]).toEqual([250, 300]);
+    expect(last.keyframe.frame).toBeGreaterThan(262);
+    expect(last.characters.map((c) => c.name)).toEqual(['Bea']);
+    // The other shots as before (Cleo may be in the gallery by now: the first test names her).
+    expect(analysis.shots.map((s) => s.characters.map((c) => c.name).filter((n) => n === 'Alice' || n === 'Bea'))).toEqual([['Alice'], [], [], ['Alice'], [], ['Bea']]);
+  }, 180_000);
+
   it('a gallery that is not a folder is refused before decoding', async () => {
     const run = await runCli(['analyze', clip, '--out', path.join(dir, 'bad'), '--characters', path.join(dir, 'nowhere')]);
     expect(run.code).toBe(2);

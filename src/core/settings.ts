@@ -75,7 +75,7 @@ export const SETTINGS: SettingTable = {
   classifyFps: { key: 'classifyFps', flag: 'classify-fps', description: 'frames per second the scene classifier samples, besides every shot keyframe (0.1-30)', defaultValue: 0.5, parse: numberIn(0.1, 30) },
   unknownBelow: { key: 'unknownBelow', flag: 'unknown-below', description: 'label frames "unknown" when the classifier is less sure than this (0-1)', defaultValue: 0.5, parse: numberIn(0, 1) },
   minSegmentSeconds: { key: 'minSegmentSeconds', flag: 'min-segment', description: 'shortest label segment in seconds (0-600)', defaultValue: 2, parse: numberIn(0, 600) },
-  faceFps: { key: 'faceFps', flag: 'face-fps', description: 'frames per second the face analyzer samples with --characters, besides the keyframe of any shot no sample falls in (0.1-30)', defaultValue: 0.5, parse: numberIn(0.1, 30) },
+  faceFps: { key: 'faceFps', flag: 'face-fps', description: 'frames per second the face analyzer samples with --characters, besides the keyframe of any shot no sample falls in or nobody in the gallery was named in (0.1-30)', defaultValue: 0.5, parse: numberIn(0.1, 30) },
 };
 
 /** The defaults of every setting. */

@@ -87,7 +87,7 @@ export function shotScaleFor(faceHeightRatio: number): string {
  * not count for the shot's scale. `observations` must list every analysed frame, also
  * those with no face.
  */
-export function summarizeCharacters(observations: readonly FrameFaces[], shots: readonly Shot[], options: SummarizeOptions): CharacterSummary {
+export function summarizeCharacters(observations: readonly FrameFaces[], shots: readonly Pick<Shot, 'index' | 'startFrame' | 'endFrame'>[], options: SummarizeOptions): CharacterSummary {
   const threshold = options.threshold ?? DEFAULT_MATCH_THRESHOLD;
   const sorted = [...observations].sort((a, b) => a.frame - b.frame);
   const intervalFrames = samplingInterval(sorted);
@@ -124,6 +124,19 @@ export function summarizeCharacters(observations: readonly FrameFaces[], shots: 
     return { index: shot.index, characters, scale: scaleOf(samples, weakFaces) };
   });
   return { shots: result, segments: segmentsFor(shots, result), unknowns };
+}
+
+/**
+ * Shots worth a second look, on their keyframe: those in which nobody in the gallery was named.
+ * A face is seen on a couple of samples in a short shot, and a sample may catch it turned away,
+ * blurred or behind a hand (on ../shared/media, one close-up came to 0.60-0.62 from the enrolled
+ * photo on its samples and 0.43 on its keyframe). Without people in the gallery there is no one
+ * to look for: none. Indexes into `summary.shots`.
+ */
+export function shotsToLookAgain(summary: Pick<CharacterSummary, 'shots'>, gallery: Pick<GallerySummary, 'people'>): number[] {
+  const people = new Set(gallery.people.map((p) => p.name));
+  if (people.size === 0) return [];
+  return summary.shots.flatMap((shot, i) => (shot.characters.some((c) => people.has(c.name)) ? [] : [i]));
 }
 
 /** The usual gap between analysed frames (median), so each sample stands for that much screen time. */
