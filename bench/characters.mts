@@ -5,6 +5,10 @@
 //                                                 per clip and overall, fast and accurate detector;
 //                                                 distances per face, and per shot the one the
 //                                                 threshold is compared with (trackDistances)
+//   npx tsx bench/characters.mts --analyze        the same truth scored on what `roughcut analyze`
+//                                                 writes (its own shots, keyframes and second
+//                                                 looks): a truth shot gets the names of the
+//                                                 analysis shots that lie mostly inside it
 //     --fast | --accurate                         one detector only
 //     --clip=NAME                                 only clips whose file name contains NAME
 //     --threshold=0.6                             another match threshold than the analyzer's
@@ -35,10 +39,10 @@ import { descriptorDistance } from '../src/classify/faces/face-models.js';
 import { DEFAULT_MATCH_THRESHOLD, type FrameFaces } from '../src/classify/faces/types.js';
 import { loadTensorflow } from '../src/classify/tf-runtime.js';
 import { toNumber } from '../src/core/rational.js';
-import type { Shot } from '../src/core/types.js';
 import { decodeFrames } from '../src/frames/decode.js';
 import type { RgbFrame } from '../src/frames/frame.js';
 import { renderKeyframeJpeg } from '../src/frames/keyframe-images.js';
+import { analyzeFile } from '../src/analyze.js';
 import { probeMedia } from '../src/ingest/probe.js';
 
 const MEDIA = path.resolve(import.meta.dirname, '..', '..', 'shared', 'media');
@@ -91,6 +95,48 @@ async function analyse(frames: readonly RgbFrame[], gallery: string | undefined,
   return { observed, ms, cpuMs, analyzer };
 }
 
+interface TruthShot { startFrame: number; endFrame: number; characters: string[]; enrolment?: boolean; skip?: boolean }
+interface Truth {
+  gallery: { name: string; clip: string; seconds: number }[];
+  clips: { clip: string; shots?: TruthShot[]; fromCuts?: boolean; characters?: string[] }[];
+}
+interface Cuts { frames: number; cuts: number[]; gradual: [number, number][] }
+interface Score { tp: number; fp: number; fn: number }
+const detectors: ('fast' | 'accurate')[] = args.includes('--accurate') ? ['accurate'] : args.includes('--fast') ? ['fast'] : ['fast', 'accurate'];
+const thresholdArg = args.find((a) => a.startsWith('--threshold='));
+const only = args.find((a) => a.startsWith('--clip='))?.split('=')[1];
+const faceFps = Number(args.find((a) => a.startsWith('--face-fps='))?.split('=')[1] ?? FACE_SAMPLE_FPS);
+const ratio = (a: number, b: number): string => (b === 0 ? '-' : (a / b).toFixed(3));
+
+async function readTruth(): Promise<Truth> {
+  return JSON.parse(await fs.readFile(path.join(import.meta.dirname, 'truth', 'characters.json'), 'utf8')) as Truth;
+}
+
+/** The gallery the truth names: one full-size frame grab per entry, in a temporary folder. */
+async function makeGallery(truth: Truth): Promise<string> {
+  const gallery = await fs.mkdtemp(path.join(os.tmpdir(), 'roughcut-bench-gallery-'));
+  for (const e of truth.gallery) {
+    const clip = path.join(MEDIA, e.clip);
+    const media = await probeMedia(clip);
+    await fs.mkdir(path.join(gallery, e.name), { recursive: true });
+    const jpeg = await renderKeyframeJpeg(clip, e.seconds, 1 / toNumber(media.fps), { width: media.displayWidth, height: media.displayHeight }, { maxWidth: 1920 });
+    await fs.writeFile(path.join(gallery, e.name, `${path.parse(e.clip).name}-${e.seconds}.jpg`), jpeg);
+  }
+  return gallery;
+}
+
+async function cutsOf(clip: string): Promise<Cuts> {
+  return JSON.parse(await fs.readFile(clip.replace(/\.[^.]+$/, '.cuts.json'), 'utf8')) as Cuts;
+}
+
+/** A clip's truth shots: listed, or (`fromCuts`) the clip's cut list, each with the clip's names. */
+async function truthShotsOf(c: Truth['clips'][number], clip: string): Promise<TruthShot[]> {
+  if (!c.fromCuts) return c.shots ?? [];
+  const cuts = await cutsOf(clip);
+  const starts = [0, ...cuts.cuts, ...cuts.gradual.map(([a, b]) => Math.round((a + b) / 2))].sort((a, b) => a - b);
+  return starts.map((start, i) => ({ startFrame: start, endFrame: starts[i + 1] ?? cuts.frames, characters: c.characters ?? [] }));
+}
+
 if (args.includes('--cost')) {
   const clip = args.find((a) => !a.startsWith('--')) ?? path.join(MEDIA, 'mp_audrey.mp4');
   const { frames } = await sampleFrames(clip);
@@ -102,27 +148,46 @@ if (args.includes('--cost')) {
     console.log(`${path.basename(clip)} ${detector}: ${ms.length} frames at ${analyzer.frameWidth} px wide, ${faces} faces, ${mean(ms).toFixed(1)} ms/frame wall, ${mean(cpuMs).toFixed(1)} ms/frame CPU (first ${ms[0]?.toFixed(0)} ms), backend ${runtime.backend}, load average ${os.loadavg()[0]!.toFixed(1)}`);
     console.log(`  5-min programme at ${analyzer.sampleFps} fps sampling: ${(300 * analyzer.sampleFps * mean(cpuMs) / 1000).toFixed(1)} s of model-thread CPU`);
   }
+} else if (args.includes('--analyze')) {
+  // The whole `analyze` on each clip, its own shots and keyframes: each scored truth shot gets the
+  // gallery names of the analysis shots that overlap it for most of their length (or contain it).
+  const truth = await readTruth();
+  const gallery = await makeGallery(truth);
+  const out = await fs.mkdtemp(path.join(os.tmpdir(), 'roughcut-bench-analyze-'));
+  const totals = new Map<string, Score>();
+  for (const c of truth.clips) {
+    if (only && !c.clip.includes(only)) continue;
+    const clip = path.join(MEDIA, c.clip);
+    const truthShots = await truthShotsOf(c, clip);
+    for (const detector of detectors) {
+      const { analysis } = await analyzeFile(clip, { outDir: path.join(out, `${detector}-${path.parse(c.clip).name}`), characters: { gallery, detector, ...(thresholdArg ? { threshold: Number(thresholdArg.split('=')[1]) } : {}) }, settings: { faceFps } });
+      const people = new Set(analysis.characters?.people.map((p) => p.name) ?? []);
+      const score: Score = { tp: 0, fp: 0, fn: 0 };
+      const lines: string[] = [];
+      for (const s of truthShots) {
+        if (s.skip || s.enrolment) continue;
+        const overlapping = analysis.shots.filter((a) => {
+          const common = Math.min(a.endFrame, s.endFrame) - Math.max(a.startFrame, s.startFrame);
+          return common > 0 && (2 * common > a.endFrame - a.startFrame || (a.startFrame <= s.startFrame && a.endFrame >= s.endFrame));
+        });
+        const found = new Set(overlapping.flatMap((a) => a.characters.map((ch) => ch.name)).filter((n) => people.has(n)));
+        const want = new Set(s.characters);
+        for (const n of found) if (want.has(n)) score.tp += 1; else score.fp += 1;
+        for (const n of want) if (!found.has(n)) score.fn += 1;
+        if (found.size + want.size > 0) lines.push(`[${s.startFrame},${s.endFrame}) truth ${s.characters.join(',') || '-'} | found ${[...found].join(',') || '-'} in ${overlapping.map((a) => `[${a.startFrame},${a.endFrame})`).join(' ')}`);
+      }
+      const total = totals.get(detector) ?? { tp: 0, fp: 0, fn: 0 };
+      total.tp += score.tp; total.fp += score.fp; total.fn += score.fn;
+      totals.set(detector, total);
+      console.log(`${detector.padEnd(8)} ${c.clip.padEnd(28)} ${analysis.shots.length} shots, tp ${score.tp} fp ${score.fp} fn ${score.fn}${lines.length > 0 ? `\n  ${lines.join('\n  ')}` : ''}`);
+    }
+  }
+  await fs.rm(out, { recursive: true, force: true });
+  await fs.rm(gallery, { recursive: true, force: true });
+  for (const [detector, t] of totals) console.log(`analyze, detector ${detector}, face sampling ${faceFps} fps: precision ${ratio(t.tp, t.tp + t.fp)} recall ${ratio(t.tp, t.tp + t.fn)} (tp ${t.tp}, fp ${t.fp}, fn ${t.fn})`);
 } else {
-  interface TruthShot { startFrame: number; endFrame: number; characters: string[]; enrolment?: boolean; skip?: boolean }
-  interface Truth {
-    gallery: { name: string; clip: string; seconds: number }[];
-    clips: { clip: string; shots?: TruthShot[]; fromCuts?: boolean; characters?: string[] }[];
-  }
-  interface Cuts { frames: number; cuts: number[]; gradual: [number, number][] }
-  interface Score { tp: number; fp: number; fn: number }
-  const truth = JSON.parse(await fs.readFile(path.join(import.meta.dirname, 'truth', 'characters.json'), 'utf8')) as Truth;
-  const gallery = await fs.mkdtemp(path.join(os.tmpdir(), 'roughcut-bench-gallery-'));
-  for (const e of truth.gallery) {
-    const clip = path.join(MEDIA, e.clip);
-    const media = await probeMedia(clip);
-    await fs.mkdir(path.join(gallery, e.name), { recursive: true });
-    const jpeg = await renderKeyframeJpeg(clip, e.seconds, 1 / toNumber(media.fps), { width: media.displayWidth, height: media.displayHeight }, { maxWidth: 1920 });
-    await fs.writeFile(path.join(gallery, e.name, `${path.parse(e.clip).name}-${e.seconds}.jpg`), jpeg);
-  }
-  const detectors: ('fast' | 'accurate')[] = args.includes('--accurate') ? ['accurate'] : args.includes('--fast') ? ['fast'] : ['fast', 'accurate'];
-  const thresholdArg = args.find((a) => a.startsWith('--threshold='));
-  const only = args.find((a) => a.startsWith('--clip='))?.split('=')[1];
-  const faceFps = Number(args.find((a) => a.startsWith('--face-fps='))?.split('=')[1] ?? FACE_SAMPLE_FPS);
+  const truth = await readTruth();
+  const gallery = await makeGallery(truth);
   const keyframeRule = args.includes('--keyframes=unsampled') ? 'unsampled' : 'transitions';
   const secondLook = !args.includes('--no-second-look');
   const dumpDir = args.find((a) => a.startsWith('--dump='))?.split('=')[1];
@@ -136,17 +201,12 @@ if (args.includes('--cost')) {
   // them; for all other faces of the shot, the nearest single face (no track of them can come
   // nearer: a track's distance is the mean of its two nearest faces).
   const shotDistances = new Map<string, { truth: boolean; distance: number; where: string }[]>();
-  const ratio = (a: number, b: number): string => (b === 0 ? '-' : (a / b).toFixed(3));
   for (const c of truth.clips) {
     if (only && !c.clip.includes(only)) continue;
     const clip = path.join(MEDIA, c.clip);
     const media = await probeMedia(clip);
-    const cuts = JSON.parse(await fs.readFile(clip.replace(/\.[^.]+$/, '.cuts.json'), 'utf8')) as Cuts;
-    let truthShots = c.shots ?? [];
-    if (c.fromCuts) {
-      const starts = [0, ...cuts.cuts, ...cuts.gradual.map(([a, b]) => Math.round((a + b) / 2))].sort((a, b) => a - b);
-      truthShots = starts.map((start, i) => ({ startFrame: start, endFrame: starts[i + 1] ?? cuts.frames, characters: c.characters ?? [] }));
-    }
+    const cuts = await cutsOf(clip);
+    const truthShots = await truthShotsOf(c, clip);
     // As in analyze: a shot no sample falls in is looked at on its keyframe. The stand-in for
     // the keyframe picker: the middle of the shot's frames outside transitions.
     const inside = (f: number): boolean => cuts.gradual.some(([a, b]) => f >= a && f <= b);
@@ -159,7 +219,14 @@ if (args.includes('--cost')) {
     for (const detector of detectors) {
       const { observed, analyzer } = await analyse(frames, gallery, detector);
       const threshold = thresholdArg ? Number(thresholdArg.split('=')[1]) : analyzer.threshold;
-      const shots = truthShots.map((s, index) => ({ index, startFrame: s.startFrame, endFrame: s.endFrame, transition: { type: 'cut' }, keyframe: { frame: s.startFrame, image: '' }, labels: {}, characters: [], scale: null }) as Shot);
+      // As in analyze, only samples outside transitions count for a shot (SummaryShot.clean).
+      const shots = truthShots.map((s, index) => {
+        let start = s.startFrame;
+        let end = s.endFrame;
+        while (start < end && inside(start)) start += 1;
+        while (end > start && inside(end - 1)) end -= 1;
+        return { index, startFrame: s.startFrame, endFrame: s.endFrame, clean: { startFrame: start, endFrame: end } };
+      });
       let summary = summarizeCharacters(observed, shots, { fps: media.fps, gallery: analyzer.gallery, threshold });
       if (secondLook) {
         // As analyze: each shot in which nobody in the gallery was named is also looked at on its

@@ -59,4 +59,18 @@ describe('track identity', () => {
     // A stricter match threshold still merges no further apart than itself.
     expect(summarizeCharacters(observations, shots, { fps: rational(25), gallery, threshold: 0.53 }).unknowns).toHaveLength(2);
   });
+
+  it('leaves out faces sampled inside a transition when the shot says where its clean frames are', () => {
+    // Alice fades out of shot 0; the fade-through-black runs over frames 380-420 and shot 1 starts
+    // at its middle, 400. Her face, still visible at 400, is filed under shot 1 by frame number.
+    const shots = [{ ...shot, endFrame: 400 }, { ...shot, index: 1, startFrame: 400, endFrame: 800 }];
+    const observations: FrameFaces[] = [{ frame: 200, faces: [face(near(0.4))] }, { frame: 400, faces: [face(near(0.4))] }, { frame: 600, faces: [] }];
+    const byFrame = summarizeCharacters(observations, shots, { fps: rational(25), gallery });
+    expect(byFrame.shots.map((s) => s.characters.map((c) => c.name))).toEqual([['Alice'], ['Alice']]);
+    const clean = [{ ...shots[0]!, clean: { startFrame: 0, endFrame: 380 } }, { ...shots[1]!, clean: { startFrame: 421, endFrame: 800 } }];
+    const summary = summarizeCharacters(observations, clean, { fps: rational(25), gallery });
+    expect(summary.shots.map((s) => s.characters.map((c) => c.name))).toEqual([['Alice'], []]);
+    expect(summary.shots.map((s) => s.scale)).toEqual(['medium close-up', 'no face']);
+    expect(summary.unknowns).toEqual([]);
+  });
 });

@@ -59,6 +59,16 @@ export interface CharacterSummary {
   readonly unknowns: readonly UnknownFace[];
 }
 
+/**
+ * A shot as the summary needs it. `clean`: its frames outside transitions (ShotSpan.clean); when
+ * given, only samples there count. A frame inside a dissolve or a fade shows two shots at once,
+ * or one dimmed, and its face cannot be told to belong to the shot the frame is filed under: on
+ * ../shared/media a face sampled at the middle of a fade-through-black (the first frame of the
+ * next shot) named the heroine in the two shots after hers. Every shot with no sample in its
+ * clean frames has its keyframe looked at, which is picked there.
+ */
+export type SummaryShot = Pick<Shot, 'index' | 'startFrame' | 'endFrame'> & { readonly clean?: { readonly startFrame: number; readonly endFrame: number } };
+
 interface Track {
   readonly shot: number;
   readonly frames: number[];
@@ -87,13 +97,14 @@ export function shotScaleFor(faceHeightRatio: number): string {
  * not count for the shot's scale. `observations` must list every analysed frame, also
  * those with no face.
  */
-export function summarizeCharacters(observations: readonly FrameFaces[], shots: readonly Pick<Shot, 'index' | 'startFrame' | 'endFrame'>[], options: SummarizeOptions): CharacterSummary {
+export function summarizeCharacters(observations: readonly FrameFaces[], shots: readonly SummaryShot[], options: SummarizeOptions): CharacterSummary {
   const threshold = options.threshold ?? DEFAULT_MATCH_THRESHOLD;
   const sorted = [...observations].sort((a, b) => a.frame - b.frame);
   const intervalFrames = samplingInterval(sorted);
   const tracks: Track[] = [];
   const perShot = shots.map((shot) => {
-    const samples = sorted.filter((o) => o.frame >= shot.startFrame && o.frame < shot.endFrame);
+    const range = shot.clean ?? shot;
+    const samples = sorted.filter((o) => o.frame >= range.startFrame && o.frame < range.endFrame);
     const shotTracks = buildTracks(samples, shot.index);
     tracks.push(...shotTracks);
     return { shot, samples, shotTracks };
