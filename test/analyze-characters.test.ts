@@ -27,6 +27,16 @@ beforeAll(async () => {
 
 afterAll(async () => cleanup());
 
+/** The interview through an ffmpeg filter, analysed with the gallery at one face sample every 5 s. */
+async function analyzeFiltered(name: string, filter: string): Promise<AnalysisResult> {
+  const file = path.join(dir, `${name}.mp4`);
+  await ffmpeg(['-i', clip, '-vf', filter, '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-g', '25', file]);
+  const out = path.join(dir, `${name}-out`);
+  const run = await runCli(['analyze', file, '--out', out, '--characters', gallery, '--face-fps', '0.2']);
+  expect(run.code, run.stderr).toBe(0);
+  return JSON.parse(await fs.readFile(path.join(out, name, 'analysis.json'), 'utf8')) as AnalysisResult;
+}
+
 describe('analyze --characters', () => {
   it('names the enrolled people per shot, clusters the stranger, gives each shot its scale', async () => {
     const out = path.join(dir, 'out');
@@ -75,12 +85,7 @@ describe('analyze --characters', () => {
   it('a shot whose only face sample falls in its fade-in is seen on its keyframe', async () => {
     // The first shot (Alice, frames 0-49) fades in from black over 40 frames; at one sample every
     // 5 s its only sample is frame 0, black.
-    const faded = path.join(dir, 'faded.mp4');
-    await ffmpeg(['-i', clip, '-vf', 'fade=t=in:s=0:n=40', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-g', '25', faded]);
-    const out = path.join(dir, 'faded-out');
-    const run = await runCli(['analyze', faded, '--out', out, '--characters', gallery, '--face-fps', '0.2']);
-    expect(run.code, run.stderr).toBe(0);
-    const analysis = JSON.parse(await fs.readFile(path.join(out, 'faded', 'analysis.json'), 'utf8')) as AnalysisResult;
+    const analysis = await analyzeFiltered('faded', 'fade=t=in:s=0:n=40');
     const first = analysis.shots[0]!;
     expect(first.transition.type).toBe('fade-in');
     expect(first.keyframe.frame).toBeGreaterThan(40);
@@ -90,12 +95,7 @@ describe('analyze --characters', () => {
   it('a shot whose face sample names nobody is looked at again on its keyframe', async () => {
     // Bea's shot (frames 250-299) has one face sample at one every 5 s, frame 250, and a grey box
     // hides her face until frame 262: the sample finds no face, her keyframe shows it.
-    const hidden = path.join(dir, 'hidden.mp4');
-    await ffmpeg(['-i', clip, '-vf', "drawbox=x=260:y=90:w=120:h=120:color=0x606064:t=fill:enable='between(n,250,262)'", '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-g', '25', hidden]);
-    const out = path.join(dir, 'hidden-out');
-    const run = await runCli(['analyze', hidden, '--out', out, '--characters', gallery, '--face-fps', '0.2']);
-    expect(run.code, run.stderr).toBe(0);
-    const analysis = JSON.parse(await fs.readFile(path.join(out, 'hidden', 'analysis.json'), 'utf8')) as AnalysisResult;
+    const analysis = await analyzeFiltered('hidden', "drawbox=x=260:y=90:w=120:h=120:color=0x606064:t=fill:enable='between(n,250,262)'");
     const last = analysis.shots.at(-1)!;
     expect([last.startFrame, last.endFrame]).toEqual([250, 300]);
     expect(last.keyframe.frame).toBeGreaterThan(262);
