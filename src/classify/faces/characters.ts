@@ -141,7 +141,7 @@ export function summarizeCharacters(observations: readonly FrameFaces[], shots: 
  * Shots worth a second look, on their keyframe: those in which nobody in the gallery was named.
  * A face is seen on a couple of samples in a short shot, and a sample may catch it turned away,
  * blurred or behind a hand (on ../shared/media, one close-up came to 0.60-0.62 from the enrolled
- * photo on its samples and 0.43 on its keyframe). Without people in the gallery there is no one
+ * photo on its samples and 0.43 on a frame between them). Without people in the gallery there is no one
  * to look for: none. Indexes into `summary.shots`.
  */
 export function shotsToLookAgain(summary: Pick<CharacterSummary, 'shots'>, gallery: Pick<GallerySummary, 'people'>): number[] {
