@@ -23,7 +23,7 @@ import { renderReportHtml } from './export/report-html.js';
 import { writeExports } from './export/write-exports.js';
 import { BufferPool } from './frames/buffer-pool.js';
 import { decodeVideo } from './frames/chunked-decode.js';
-import { analysisSize } from './frames/decode.js';
+import { analysisSize, interlacedField } from './frames/decode.js';
 import type { RgbFrame } from './frames/frame.js';
 import sharp from './frames/image-codec.js';
 import { keyframeBatchSize, keyframeFileName, renderKeyframeJpegs } from './frames/keyframe-images.js';
@@ -111,6 +111,7 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
     models = await ModelPass.start({
       model: options.model, characters: options.characters, backend: options.backend, logger,
       fps: media.fps, classifyFps: settings.classifyFps, faceFps: settings.faceFps, display,
+      ...(interlacedField(media.fieldOrder) ? { field: interlacedField(media.fieldOrder) } : {}),
     });
     const minShotFrames = Math.max(1, secondsToFrames(settings.minShotSeconds, media.fps));
     const detector = createBoundaryDetector(
@@ -141,7 +142,7 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
         const batch = pending.slice(start, start + batchSize);
         images.add(async () => {
           const requests = batch.map((frame) => ({ ptsSeconds: frameTimes[frame] ?? framesToSeconds(frame, media.fps), intra: shotKeyframes.isIntra(frame) }));
-          const jpegs = await renderKeyframeJpegs(filePath, requests, frameSeconds, display, { maxWidth: settings.keyframeWidth, colorSpace: media.colorSpace, pictures, signal: options.signal });
+          const jpegs = await renderKeyframeJpegs(filePath, requests, frameSeconds, display, { maxWidth: settings.keyframeWidth, colorSpace: media.colorSpace, interlaced: interlacedField(media.fieldOrder) !== undefined, pictures, signal: options.signal });
           for (const [i, frame] of batch.entries()) {
             const jpeg = jpegs[i]!;
             await fs.writeFile(path.join(keyframeDir, keyframeFileName(frame)), jpeg);

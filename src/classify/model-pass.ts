@@ -20,6 +20,8 @@ export interface ModelPassOptions extends ModelHostOptions {
   readonly faceFps?: number;
   /** Display size of the video, for the face frames' height. */
   readonly display: { readonly width: number; readonly height: number };
+  /** For an interlaced source, the field the face frames are taken from (FrameOutput.field). */
+  readonly field?: 'top' | 'bottom';
   readonly logger?: Logger;
 }
 
@@ -52,7 +54,7 @@ export class ModelPass {
     const faces = options.characters ? host.info.faces : undefined;
     this.faceEvery = faces ? Math.max(1, Math.round(fps / (options.faceFps ?? faces.sampleFps))) : 0;
     this.outputs = faces
-      ? [{ name: 'faces', width: faces.frameWidth, height: Math.max(2, Math.round((faces.frameWidth * options.display.height) / options.display.width / 2) * 2), every: this.faceEvery }]
+      ? [{ name: 'faces', width: faces.frameWidth, height: Math.max(2, Math.round((faces.frameWidth * options.display.height) / options.display.width / 2) * 2), every: this.faceEvery, ...(options.field ? { field: options.field } : {}) }]
       : [];
   }
 

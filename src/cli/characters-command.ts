@@ -138,10 +138,11 @@ async function copyOrGrab(source: string, dir: string): Promise<string> {
   const time = source.slice(at + 1);
   const { probeMedia } = await import('../ingest/probe.js');
   const { renderKeyframeJpeg } = await import('../frames/keyframe-images.js');
+  const { interlacedField } = await import('../frames/decode.js');
   const media = await probeMedia(video);
   const seconds = parseTime(time, media.fps, media.dropFrame, video);
   if (seconds > media.durationSeconds) throw new RoughcutError('BAD_ARGUMENT', `${source}: ${time} is past the end of the video (${media.durationSeconds.toFixed(2)} s).`, { file: video });
-  const jpeg = await renderKeyframeJpeg(video, seconds, 1 / toNumber(media.fps), { width: media.displayWidth, height: media.displayHeight }, { maxWidth: 1920, quality: 92, colorSpace: media.colorSpace });
+  const jpeg = await renderKeyframeJpeg(video, seconds, 1 / toNumber(media.fps), { width: media.displayWidth, height: media.displayHeight }, { maxWidth: 1920, quality: 92, colorSpace: media.colorSpace, interlaced: interlacedField(media.fieldOrder) !== undefined });
   const target = await uniquePath(dir, `${path.parse(video).name}-${time.replace(/[^0-9]+/g, '-')}.jpg`);
   await fs.writeFile(target, jpeg);
   return target;

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { RoughcutError } from '../core/errors.js';
+import type { FieldOrder } from '../core/types.js';
 import { RecordReader } from './record-reader.js';
 import type { RgbFrame } from './frame.js';
 
@@ -16,6 +17,20 @@ export interface FrameOutput {
    * costs little. Default 1. The first output must be dense: it counts and times every frame.
    */
   readonly every?: number;
+  /**
+   * Take this one field of each frame before scaling (see interlacedField): a frame of interlaced
+   * video holds two moments 1/50 s or 1/60 s apart, and scaled whole it shows both, a face moving
+   * doubled. One field is one moment at half the height, which a downscale to 360 lines or fewer
+   * does not miss. Default: the whole frame.
+   */
+  readonly field?: 'top' | 'bottom';
+}
+
+/** The field that comes first in time for an interlaced source, or undefined for a progressive (or unknown) one. */
+export function interlacedField(fieldOrder: FieldOrder): 'top' | 'bottom' | undefined {
+  if (fieldOrder === 'tt' || fieldOrder === 'tb') return 'top';
+  if (fieldOrder === 'bb' || fieldOrder === 'bt') return 'bottom';
+  return undefined;
 }
 
 export interface DecodeOptions {
@@ -95,7 +110,8 @@ export function decodeArguments(filePath: string, outputs: readonly FrameOutput[
     const every = o.every ?? 1;
     const first = range?.startFrame ?? 0;
     const select = every > 1 ? `select='not(mod(n${first > 0 ? `+${first}` : ''}\\,${every}))',` : '';
-    return `${input}${select}scale=${o.width}:${o.height}:flags=${scaleFlags},setsar=1,format=rgb24${info}[o${i}]`;
+    const field = o.field ? `field=type=${o.field},` : '';
+    return `${input}${select}${field}scale=${o.width}:${o.height}:flags=${scaleFlags},setsar=1,format=rgb24${info}[o${i}]`;
   });
   const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info'];
   if (fastDecode) args.push('-skip_loop_filter', 'all');

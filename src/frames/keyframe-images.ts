@@ -21,6 +21,11 @@ export interface KeyframeImageOptions {
    */
   readonly intra?: boolean;
   /**
+   * The source is interlaced: each picture is deinterlaced (bwdif, frames flagged interlaced only)
+   * before it is scaled, so a keyframe of motion shows no combing.
+   */
+  readonly interlaced?: boolean;
+  /**
    * The source's colour matrix tag (ffprobe's `color_space`, MediaInfo.colorSpace); untagged
    * sources follow the players' convention (see colorMatrixFor).
    */
@@ -152,8 +157,9 @@ export async function renderKeyframeJpegs(
     const seek = r.intra ? r.ptsSeconds + Math.min(0.0005, frameSeconds / 4) : Math.max(0, r.ptsSeconds - frameSeconds / 2);
     args.push('-ss', seek.toFixed(6), ...(r.intra ? ['-noaccurate_seek'] : []), '-threads', '1', '-i', source);
   }
+  const deinterlace = options.interlaced ? 'bwdif=mode=send_frame:parity=auto:deint=interlaced,' : '';
   requests.forEach((_, i) => {
-    args.push('-map', `${i}:v:0`, '-frames:v', '1', '-vf', `scale=${width}:${height}:flags=bicubic:out_range=limited,setsar=1,format=yuv420p`,
+    args.push('-map', `${i}:v:0`, '-frames:v', '1', '-vf', `${deinterlace}scale=${width}:${height}:flags=bicubic:out_range=limited,setsar=1,format=yuv420p`,
       '-f', 'rawvideo', '-pix_fmt', 'yuv420p', `pipe:${i + 3}`);
   });
   const pool = options.pictures ?? new BufferPool();
