@@ -44,6 +44,7 @@ import type { RgbFrame } from '../src/frames/frame.js';
 import { renderKeyframeJpeg } from '../src/frames/keyframe-images.js';
 import { analyzeFile } from '../src/analyze.js';
 import { probeMedia } from '../src/ingest/probe.js';
+import { cleanRange } from '../src/keyframes/shots.js';
 
 const MEDIA = path.resolve(import.meta.dirname, '..', '..', 'shared', 'media');
 const args = process.argv.slice(2);
@@ -219,14 +220,9 @@ if (args.includes('--cost')) {
     for (const detector of detectors) {
       const { observed, analyzer } = await analyse(frames, gallery, detector);
       const threshold = thresholdArg ? Number(thresholdArg.split('=')[1]) : analyzer.threshold;
-      // As in analyze, only samples outside transitions count for a shot (SummaryShot.clean).
-      const shots = truthShots.map((s, index) => {
-        let start = s.startFrame;
-        let end = s.endFrame;
-        while (start < end && inside(start)) start += 1;
-        while (end > start && inside(end - 1)) end -= 1;
-        return { index, startFrame: s.startFrame, endFrame: s.endFrame, clean: { startFrame: start, endFrame: end } };
-      });
+      // As in analyze, only samples in a shot's clean frames (outside transitions) count for it.
+      const transitionSpans = cuts.gradual.map(([a, b]) => ({ startFrame: a, endFrame: b + 1 }));
+      const shots = truthShots.map((s, index) => ({ index, startFrame: s.startFrame, endFrame: s.endFrame, clean: cleanRange(s.startFrame, s.endFrame, transitionSpans) }));
       let summary = summarizeCharacters(observed, shots, { fps: media.fps, gallery: analyzer.gallery, threshold });
       if (secondLook) {
         // As analyze: each shot in which nobody in the gallery was named is also looked at on its

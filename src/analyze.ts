@@ -199,6 +199,8 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
     }
 
     const { spans, picks, fresh } = shotKeyframes.finish(transitions, frameCount);
+    // What the character summary needs of each shot: only faces in its clean frames count.
+    const summaryShots = spans.map((span, index) => ({ index, startFrame: span.startFrame, endFrame: span.endFrame, clean: span.clean }));
     for (const pick of fresh) fetchKeyframe(pick.frame);
     flushKeyframes();
     images.setConcurrency(KEYFRAME_CONCURRENCY);
@@ -221,7 +223,7 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
       ({ samples, faces: faceSamples } = await models.finish());
       // A second look, on the keyframe, at each shot in which nobody in the gallery was named.
       if (faceOutput && info?.faces) {
-        const first = summarizeCharacters(faceSamples, spans.map((span, index) => ({ index, startFrame: span.startFrame, endFrame: span.endFrame, clean: span.clean })), { fps: media.fps, gallery: info.faces.gallery, threshold: info.faces.threshold });
+        const first = summarizeCharacters(faceSamples, summaryShots, { fps: media.fps, gallery: info.faces.gallery, threshold: info.faces.threshold });
         const again = shotsToLookAgain(first, info.faces.gallery).map((i) => picks[i]!).filter((pick) => !models!.hasFaceSample(pick, pick + 1));
         if (again.length > 0) {
           await lookAt(again);
@@ -253,7 +255,7 @@ export async function analyzeFile(filePath: string, options: AnalyzeOptions): Pr
     let faceSegments: readonly Segment[] = [];
     let characters: AnalysisResult['characters'];
     if (info?.faces) {
-      const found = summarizeCharacters(faceSamples, shots.map((shot, i) => ({ ...shot, clean: spans[i]!.clean })), { fps: media.fps, gallery: info.faces.gallery, threshold: info.faces.threshold });
+      const found = summarizeCharacters(faceSamples, summaryShots, { fps: media.fps, gallery: info.faces.gallery, threshold: info.faces.threshold });
       shots = shots.map((shot, i) => ({ ...shot, characters: found.shots[i]?.characters ?? [], scale: found.shots[i]?.scale ?? null }));
       faceSegments = found.segments;
       const records = await writeUnknownFaces(found.unknowns, staging);

@@ -6,7 +6,7 @@ import { type Logger, silentLogger } from '../core/logger.js';
 import { toNumber } from '../core/rational.js';
 import type { MediaInfo, SeekIndex } from '../core/types.js';
 import { BufferPool } from './buffer-pool.js';
-import { type DecodedFrame, type DecodeOptions, decodeFrames, type FrameRange } from './decode.js';
+import { cancelled, type DecodedFrame, type DecodeOptions, decodeFrames, type FrameRange } from './decode.js';
 import type { RgbFrame } from './frame.js';
 
 /**
@@ -243,7 +243,7 @@ export async function* decodeInRuns(filePath: string, options: ChunkedDecodeOpti
         for (;;) {
           launch(i);
           const frame = await reader.next();
-          if (signal?.aborted) throw new RoughcutError('ABORTED', `${filePath}: analysis cancelled.`, { file: filePath });
+          if (signal?.aborted) throw cancelled(filePath);
           if (!frame) break;
           if (frame.index === run.startFrame && Math.abs(frame.ptsSeconds - run.firstFrameSeconds) > options.frameSeconds / 2) {
             throw new RunMismatch(`run at frame ${run.startFrame} starts at ${frame.ptsSeconds.toFixed(6)} s, not ${run.firstFrameSeconds.toFixed(6)} s`);
@@ -259,7 +259,7 @@ export async function* decodeInRuns(filePath: string, options: ChunkedDecodeOpti
           throw new RunMismatch(`run at frame ${run.startFrame} ends at ${last.ptsSeconds.toFixed(6)} s, not a frame before ${following.firstFrameSeconds.toFixed(6)} s`);
         }
       } catch (error) {
-        if (signal?.aborted) throw new RoughcutError('ABORTED', `${filePath}: analysis cancelled.`, { file: filePath });
+        if (signal?.aborted) throw cancelled(filePath);
         if (!(error instanceof RunMismatch) && !(error instanceof RoughcutError && error.code === 'DECODE_FAILED')) throw error;
         (options.logger ?? silentLogger).warn('a decode run disagreed with the probe; decoding the rest in one pass', { file: filePath, reason: error.message, from: next });
         for (const r of readers.values()) r.stop();

@@ -136,6 +136,11 @@ export function decodeArguments(filePath: string, outputs: readonly FrameOutput[
   return args;
 }
 
+/** The error a decode of `filePath` ends with when its signal aborts it. */
+export function cancelled(filePath: string): RoughcutError {
+  return new RoughcutError('ABORTED', `${filePath}: analysis cancelled.`, { file: filePath });
+}
+
 /** Frames of [start, start + count) whose index is a multiple of `every`. */
 function framesInRange(start: number, count: number, every: number): number {
   return Math.floor((start + count - 1) / every) - Math.floor((start - 1) / every);
@@ -200,7 +205,7 @@ export async function* decodeFrames(filePath: string, options: DecodeOptions): A
   let firstPts = range?.originPtsSeconds;
   try {
     for (;;) {
-      if (signal?.aborted) throw new RoughcutError('ABORTED', `${filePath}: analysis cancelled.`, { file: filePath });
+      if (signal?.aborted) throw cancelled(filePath);
       if (range && index === startFrame + range.frameCount) break;
       const records = await Promise.all(readers.map((r, i) => (index % (outputs[i]!.every ?? 1) === 0 ? r.read() : Promise.resolve(undefined))));
       if (records.some((r) => r === null)) break;
@@ -221,7 +226,7 @@ export async function* decodeFrames(filePath: string, options: DecodeOptions): A
       index += 1;
     }
     const code = await exit;
-    if (signal?.aborted) throw new RoughcutError('ABORTED', `${filePath}: analysis cancelled.`, { file: filePath });
+    if (signal?.aborted) throw cancelled(filePath);
     if (spawnError) {
       throw new RoughcutError('FFMPEG_MISSING', `${filePath}: could not run ffmpeg (${spawnError.message}); install it with "apt-get install ffmpeg".`, { file: filePath, cause: spawnError });
     }

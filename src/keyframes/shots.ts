@@ -57,7 +57,7 @@ export function buildShots(transitions: readonly Transition[], frameCount: numbe
 }
 
 /** The longest run of `[start, end)` outside every transition span (the whole range if none is free). */
-function cleanRange(start: number, end: number, spans: readonly FrameRange[]): FrameRange {
+export function cleanRange(start: number, end: number, spans: readonly FrameRange[]): FrameRange {
   const blocked = spans.filter((s) => s.endFrame > start && s.startFrame < end);
   let best: FrameRange = { startFrame: start, endFrame: start };
   let cursor = start;
